@@ -1,0 +1,58 @@
+# undersigned: `make demo` to try it, `make test` to run the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+LOCALES := uk ru
+
+.PHONY: install install-test messages demo test test-sqlite test-postgres lint bench makemessages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[build]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[build,test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed messages
+install-test: $(VENV)/.installed-test messages
+
+# Compile the gettext catalogues with Babel, so no system gettext is needed.
+messages:
+	@for po in undersigned/locale/*/LC_MESSAGES/*.po; do \
+		$(BIN)/pybabel compile -q -i "$$po" -o "$${po%.po}.mo" || exit 1; \
+	done
+
+makemessages: | $(BIN)/python
+	cd undersigned && ../$(BIN)/python -m django makemessages --settings=undersigned.settings \
+		$(foreach l,$(LOCALES),-l $(l)) --no-obsolete --no-location -e html,txt,py
+
+demo: install
+	$(BIN)/undersigned demo
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-test lint test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+# Where PostgreSQL is up, the whole suite runs on it too.
+test-postgres:
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"; \
+	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run"; fi
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeliveryConfig(AppConfig):
+    name = "undersigned.delivery"
+    verbose_name = "Email delivery"

@@ -1,0 +1,95 @@
+"""Sealing personal data to the organisers' offline key, and the server-held keys.
+
+Personal fields are sealed with an X25519 sealed box to the organisers' public key: the
+server can write them but never read them back. The private key lives on the organisers'
+own machine; nothing here ever takes it except the offline export.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.secret import SecretBox
+
+
+class KeyError_(ValueError):
+    """A key that is malformed or does not open the data."""
+
+
+def generate_keypair() -> tuple[str, str]:
+    """Return (public, private) as base64 text."""
+    private = PrivateKey.generate()
+    return (
+        base64.b64encode(bytes(private.public_key)).decode(),
+        base64.b64encode(bytes(private)).decode(),
+    )
+
+
+def _decode_key(text: str, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise KeyError_(f"The {what} is not valid base64.") from None
+    if len(raw) != 32:
+        raise KeyError_(f"The {what} must be 32 bytes, not {len(raw)}.")
+    return raw
+
+
+def load_public_key(text: str) -> PublicKey:
+    return PublicKey(_decode_key(text, "public key"))
+
+
+def load_private_key(text: str) -> PrivateKey:
+    return PrivateKey(_decode_key(text, "private key"))
+
+
+def seal(public_key: str | PublicKey, data: dict[str, Any]) -> bytes:
+    key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return SealedBox(key).encrypt(payload)
+
+
+def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
+    try:
+        payload = SealedBox(private_key).decrypt(bytes(sealed))
+    except CryptoError:
+        raise KeyError_("This private key does not open the sealed data.") from None
+    result: dict[str, Any] = json.loads(payload)
+    return result
+
+
+def _derive(secret: str, purpose: str) -> bytes:
+    return hashlib.blake2b(secret.encode(), key=purpose.encode(), digest_size=32).digest()
+
+
+def server_encrypt(secret: str, data: dict[str, Any]) -> bytes:
+    """Encrypt with a key the server holds outside the database (the outbox)."""
+    box = SecretBox(_derive(secret, "outbox"))
+    return bytes(box.encrypt(json.dumps(data, separators=(",", ":")).encode()))
+
+
+def server_decrypt(secret: str, blob: bytes) -> dict[str, Any]:
+    box = SecretBox(_derive(secret, "outbox"))
+    result: dict[str, Any] = json.loads(box.decrypt(bytes(blob)))
+    return result
+
+
+def normalise_email(address: str) -> str:
+    """Lower-case the whole address; Gmail-style dots and +tags are left alone.
+
+    Stripping +tags would merge addresses that other providers treat as distinct; the
+    abuse controls handle tag farming by domain velocity instead.
+    """
+    return address.strip().lower()
+
+
+def email_digest(secret: str, statement_id: int, address: str) -> str:
+    """Keyed hash for duplicate detection, per statement, with a key not in the database."""
+    message = f"{statement_id}:{normalise_email(address)}".encode()
+    return hmac.new(_derive(secret, "dedup"), message, hashlib.sha256).hexdigest()

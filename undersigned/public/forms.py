@@ -1,0 +1,95 @@
+"""Public forms: the validation boundary for everything a stranger can send."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from undersigned.statements.models import Visibility
+
+
+def reject_control_characters(value: str) -> None:
+    # Control and format characters (NUL, bidi overrides, zero-width joiners misused to
+    # forge names) have no place in a one-line field.
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
+        raise ValidationError(_("Please remove invisible or control characters."), code="control")
+
+
+class LineField(forms.CharField):
+    """A one-line text field: NFC-normalised, stripped, no control characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(reject_control_characters)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return unicodedata.normalize("NFC", text) if text else text
+
+
+class SignForm(forms.Form):
+    name = LineField(
+        label=_("Your name"),
+        max_length=120,
+        error_messages={
+            "required": _("Please enter your name."),
+            "max_length": _("Please keep your name under %(limit_value)d characters."),
+        },
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send you one link to confirm. It is never shown."),
+        error_messages={
+            "required": _("Please enter your email address."),
+            "invalid": _("Please enter a valid email address, like name@example.org."),
+            "max_length": _("This email address is too long."),
+        },
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        error_messages={
+            "required": _("Please choose your country."),
+            "invalid_choice": _("Please choose a country from the list."),
+        },
+    )
+    city = LineField(
+        label=_("City (optional)"),
+        max_length=80,
+        required=False,
+        error_messages={"max_length": _("Please keep the city under %(limit_value)d characters.")},
+    )
+    affiliation = LineField(
+        label=_("Affiliation (optional)"),
+        max_length=160,
+        required=False,
+        help_text=_("For example your union, workplace or organisation."),
+        error_messages={
+            "max_length": _("Please keep the affiliation under %(limit_value)d characters.")
+        },
+    )
+    visibility = forms.TypedChoiceField(
+        label=_("How may we show your signature?"),
+        choices=Visibility.choices,
+        coerce=int,
+        initial=Visibility.HIDDEN,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
+    )
+    consent = forms.BooleanField(
+        label=_("Send me occasional news about this campaign."), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose…")), *countries]
+        self.fields["email"].validators.append(reject_control_characters)
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        return email.strip()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from undersigned.control.roles import ORGANISERS, ensure_groups
+from undersigned.lib.statement_files import parse
+from undersigned.statements.models import Statement
+from undersigned.statements.services import import_statement
+
+DEMO_FILES = ["statement.md", "statement.uk.md", "statement.ru.md"]
+DEMO_ORGANISER = "organiser@example.org"
+
+
+class Command(BaseCommand):
+    help = "Prepare a demo instance in the data folder and serve it on http://127.0.0.1:8000."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Prepare only.")
+        parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
+
+    def handle(self, *args: Any, no_serve: bool, port: int, **opts: Any) -> None:
+        data = settings.DATA_DIR
+        self.stdout.write(f"Data folder: {data}")
+        call_command("migrate", verbosity=0, interactive=False)
+        keys = data / "keys"
+        if not (keys / "organisers.pub").exists():
+            call_command("keygen", out=keys, stdout=self.stdout)
+        public_key = (keys / "organisers.pub").read_text().strip()
+        demo = Path(__file__).resolve().parents[3] / "demo"
+        result = import_statement(parse([demo / f for f in DEMO_FILES]), public_key=public_key)
+        statement = result.statement
+        if statement.state == Statement.State.DRAFT:
+            statement.publish()
+        User = get_user_model()
+        password = secrets.token_urlsafe(15)
+        user, _created = User.objects.get_or_create(
+            username=DEMO_ORGANISER, defaults={"email": DEMO_ORGANISER, "is_staff": True}
+        )
+        user.set_password(password)
+        user.save()
+        user.groups.add(ensure_groups()[ORGANISERS])
+        url = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nStatement: {url}/en/{statement.slug}/\n"
+                f"Admin:     {url}/admin/  user {DEMO_ORGANISER}  one-time password {password}\n"
+                f"Private key for exports: {keys / 'organisers.key'} (demo only: in real use it "
+                "never stays on the server)\n"
+                "Emails are printed here by the worker unless EMAIL_HOST is set.\n"
+            )
+        )
+        if not no_serve:
+            call_command("serve", port=port, with_worker=True, workers=2)

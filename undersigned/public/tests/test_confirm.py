@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+
+from undersigned.lib import tokens
+from undersigned.statements.models import Signature, Visibility
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
+
+
+def pending() -> tuple[Signature, str, str]:
+    statement = make_statement()
+    signature, message = Signature.sign(
+        statement,
+        language="en",
+        name="Anna K",
+        email="anna@example.org",
+        country="UA",
+        visibility=Visibility.PUBLIC,
+    )
+    assert signature is not None
+    payload = message.open_payload()
+    return signature, payload["confirm_token"], payload["manage_token"]
+
+
+def test_get_shows_one_button_and_changes_nothing() -> None:
+    signature, token, _ = pending()
+    response = Client().get(f"/en/confirm/{token}/")
+    assert response.status_code == 200
+    assert response.content.decode().count("<button") == 1
+    signature.refresh_from_db()
+    assert signature.status == "pending"
+
+
+def test_post_confirms_and_the_count_and_list_change_at_once() -> None:
+    signature, token, _ = pending()
+    response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert response.status_code == 200
+    signature.refresh_from_db()
+    assert signature.status == "confirmed" and signature.counted
+    assert Client().get("/count/stop-the-war.json").json()["counted"] == 1
+
+
+def test_a_used_link_gets_a_friendly_page() -> None:
+    _signature, token, _ = pending()
+    Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert response.status_code == 200
+    assert "already used" in response.content.decode()
+
+
+def test_an_expired_link_gets_a_friendly_page() -> None:
+    signature, token, _ = pending()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=4)):
+        assert "no longer works" in Client().get(f"/en/confirm/{token}/").content.decode()
+        response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert response.status_code == 200 and "expired" in response.content.decode()
+    signature.refresh_from_db()
+    assert signature.status == "pending"
+
+
+@pytest.mark.parametrize("token", ["x" * 32, "short", "a" * 200, "%00" * 16])
+def test_a_tampered_token_gets_a_translated_404(token: str) -> None:
+    pending()
+    response = Client().get(f"/uk/confirm/{token}/")
+    assert response.status_code == 404
+    assert "This link is not valid" not in response.content.decode()
+
+
+def test_the_token_itself_is_not_stored() -> None:
+    signature, token, _ = pending()
+    assert signature.confirm_token_hash == tokens.token_hash(token)
+    assert not Signature.objects.filter(confirm_token_hash=token).exists()
+
+
+def test_withdraw_get_shows_a_button_and_post_withdraws() -> None:
+    signature, token, manage = pending()
+    Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert Client().get(f"/en/manage/{manage}/").content.decode().count("<button") == 1
+    response = Client().post(f"/en/manage/{manage}/", **ORIGIN)
+    assert response.status_code == 200
+    signature.refresh_from_db()
+    assert signature.status == "withdrawn" and not signature.counted
+    assert Client().get("/count/stop-the-war.json").json()["counted"] == 0
+    again = Client().post(f"/en/manage/{manage}/", **ORIGIN)
+    assert "already withdrawn" in again.content.decode()
+
+
+def test_confirm_from_another_site_is_refused() -> None:
+    signature, token, _ = pending()
+    response = Client().post(f"/en/confirm/{token}/", HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    signature.refresh_from_db()
+    assert signature.status == "pending"

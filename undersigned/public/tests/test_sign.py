@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from undersigned.delivery.emails import deliver_all
+from undersigned.delivery.models import OutboxMessage
+from undersigned.statements.models import Signature, Statement
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+URL = "/en/stop-the-war/sign/"
+ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
+GOOD = {
+    "name": "Anna Kovalenko",
+    "email": "anna@example.org",
+    "country": "UA",
+    "city": "",
+    "affiliation": "",
+    "visibility": "4",
+}
+
+
+def post(data: dict[str, str], url: str = URL, **headers: str) -> object:
+    return Client().post(url, data, **{**ORIGIN, **headers})
+
+
+def test_it_records_a_signature_and_says_check_your_email() -> None:
+    make_statement()
+    response = post(GOOD)
+    assert response.status_code == 302
+    assert response["Location"] == "/en/stop-the-war/thanks/"
+    assert Signature.objects.get().status == "pending"
+    assert OutboxMessage.objects.get().kind == "confirm"
+
+
+def test_the_answer_is_the_same_when_the_address_already_signed() -> None:
+    make_statement()
+    first, second = post(GOOD), post(GOOD)
+    assert (first.status_code, first["Location"]) == (second.status_code, second["Location"])
+    assert Signature.objects.count() == 1
+    assert [m.kind for m in OutboxMessage.objects.order_by("pk")] == ["confirm", "already_signed"]
+
+
+def test_the_already_signed_email_carries_a_withdraw_link() -> None:
+    make_statement()
+    post(GOOD)
+    post(GOOD)
+    deliver_all()
+    assert len(mail.outbox) == 2
+    assert "/en/manage/" in mail.outbox[1].body
+    assert "already signed" in mail.outbox[1].body
+
+
+def test_it_sets_no_cookie() -> None:
+    make_statement()
+    response = post(GOOD)
+    assert not response.cookies
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-address", "Please enter a valid email address"),
+        ("email", "", "Please enter your email address."),
+        ("name", "", "Please enter your name."),
+        ("name", "x" * 121, "Please keep your name under 120 characters."),
+        ("name", "Anna\x00Evil", "Null characters are not allowed."),
+        ("name", "Anna\u202eEvil", "Please remove invisible or control characters."),
+        ("city", "Lviv\x07", "Please remove invisible or control characters."),
+        ("country", "XX", "Please choose a country from the list."),
+        ("visibility", "9", "Please choose how your signature is shown."),
+    ],
+)
+def test_bad_input_gets_a_400_with_the_message_next_to_the_field(
+    field: str, value: str, message: str
+) -> None:
+    make_statement()
+    response = post({**GOOD, field: value})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body
+    assert 'value="Anna Kovalenko"' in body or field == "name"
+    assert Signature.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+def test_errors_are_translated() -> None:
+    make_statement()
+    response = post({**GOOD, "email": "nope"}, url="/uk/stop-the-war/sign/")
+    assert response.status_code == 400
+    assert "Please enter a valid email address" not in response.content.decode()
+
+
+def test_a_form_from_another_site_is_refused() -> None:
+    make_statement()
+    response = post(GOOD, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert Signature.objects.count() == 0
+
+
+def test_a_cross_site_fetch_without_origin_is_refused() -> None:
+    make_statement()
+    response = Client().post(URL, GOOD, HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("state", [Statement.State.DRAFT])
+def test_a_draft_is_not_found(state: str) -> None:
+    make_statement(state=state)
+    assert post(GOOD).status_code == 404
+
+
+def test_a_closed_statement_refuses_with_a_clear_message() -> None:
+    make_statement(state=Statement.State.CLOSED)
+    response = post(GOOD)
+    assert response.status_code == 409
+    assert "not accepting signatures" in response.content.decode()
+
+
+def test_a_statement_without_organisers_key_fails_closed() -> None:
+    make_statement(public_key="")
+    response = post(GOOD)
+    assert response.status_code == 409
+    assert Signature.objects.count() == 0
+
+
+def test_get_is_not_allowed_on_the_sign_url() -> None:
+    make_statement()
+    assert Client().get(URL).status_code == 405

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from undersigned.statements.models import Signature, Statement, Visibility
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+def confirmed(statement: Statement, i: int, visibility: int) -> Signature:
+    signature, _ = Signature.sign(
+        statement,
+        language="en",
+        name=f"Person Number{i}",
+        email=f"p{i}@example.org",
+        country="UA",
+        visibility=visibility,
+        city="Kharkiv",
+    )
+    assert signature is not None
+    signature.confirm()
+    return signature
+
+
+def test_it_shows_the_text_in_the_url_language() -> None:
+    make_statement()
+    body = Client().get("/uk/stop-the-war/").content.decode()
+    assert "Title uk" in body and "Demand one uk" in body and '<html lang="uk"' in body
+
+
+def test_root_redirects_by_accept_language() -> None:
+    make_statement()
+    response = Client().get("/stop-the-war/", HTTP_ACCEPT_LANGUAGE="ru,en;q=0.5")
+    assert response.status_code == 302 and response["Location"] == "/ru/stop-the-war/"
+
+
+def test_a_language_the_statement_lacks_falls_back_to_its_primary_text() -> None:
+    make_statement(languages=("en",))
+    body = Client().get("/ru/stop-the-war/").content.decode()
+    assert 'lang="en"' in body and "Title en" in body
+
+
+def test_it_lists_public_signers_newest_first_and_honours_visibility() -> None:
+    statement = make_statement()
+    confirmed(statement, 1, Visibility.PUBLIC)
+    confirmed(statement, 2, Visibility.NAME_ONLY)
+    confirmed(statement, 3, Visibility.INITIALS)
+    confirmed(statement, 4, Visibility.HIDDEN)
+    body = Client().get("/en/stop-the-war/").content.decode()
+    assert body.index("P.N.") < body.index("Person Number2") < body.index("Person Number1")
+    assert "Person Number4" not in body and "Person Number3" not in body
+    assert body.count("Kharkiv") == 1
+    assert "<strong>4</strong>" in body
+
+
+def test_signers_are_paginated(settings: object) -> None:
+    settings.SIGNERS_PER_PAGE = 2  # type: ignore[attr-defined]
+    statement = make_statement()
+    for i in range(5):
+        confirmed(statement, i, Visibility.PUBLIC)
+    page3 = Client().get("/en/stop-the-war/?page=3").content.decode()
+    assert "Person Number0" in page3 and "Person Number4" not in page3
+    assert "Page 3 of 3" in page3
+
+
+def test_the_page_never_counts_rows() -> None:
+    statement = make_statement()
+    confirmed(statement, 1, Visibility.PUBLIC)
+    with CaptureQueriesContext(connection) as queries:
+        Client().get("/en/stop-the-war/")
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_page_is_cacheable_and_sets_no_cookie() -> None:
+    make_statement()
+    response = Client().get("/en/stop-the-war/")
+    assert not response.cookies
+    assert (
+        "public" in response["Cache-Control"]
+        and "stale-while-revalidate" in response["Cache-Control"]
+    )
+    assert "Vary" not in response or "Cookie" not in response["Vary"]
+
+
+def test_a_draft_is_not_shown() -> None:
+    make_statement(state=Statement.State.DRAFT)
+    assert Client().get("/en/stop-the-war/").status_code == 404
+
+
+def test_the_page_loads_nothing_from_another_origin() -> None:
+    make_statement()
+    body = Client().get("/en/stop-the-war/").content.decode()
+    for attribute in ('src="http', 'src="//', 'href="//'):
+        assert attribute not in body
+    assert "<script" not in body

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from undersigned.lib import tokens
+from undersigned.public.decorators import same_origin_post
+from undersigned.public.forms import SignForm
+from undersigned.statements.models import (
+    Signature,
+    Statement,
+    StatementError,
+    counts_cache_key,
+)
+
+PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
+
+
+def _problem(request: HttpRequest, title: str, message: str, status: int) -> HttpResponse:
+    return render(
+        request, "public/problem.html", {"title": title, "message": message}, status=status
+    )
+
+
+def _public_statement(slug: str) -> Statement:
+    statement = get_object_or_404(Statement, slug=slug)
+    if not statement.is_public:
+        raise Http404
+    return statement
+
+
+def counts_for(statement: Statement) -> dict[str, int]:
+    """Counts from the counter shards, cached for a second: never a count of rows."""
+    key = counts_cache_key(statement.pk)
+    counts = cache.get(key)
+    if counts is None:
+        counts = statement.counts()
+        cache.set(key, counts, 1)
+    return counts
+
+
+def _statement_context(
+    request: HttpRequest, statement: Statement, form: SignForm, page: int
+) -> dict[str, object]:
+    language = get_language()
+    text = statement.text(language)
+    counts = counts_for(statement)
+    per_page = settings.SIGNERS_PER_PAGE
+    signers = list(
+        Signature.objects.filter(statement=statement, counted=True, visibility__lt=4)
+        .order_by("-confirmed_at", "-id")
+        .only("public_name", "public_city", "public_affiliation", "country", "visibility")[
+            (page - 1) * per_page : page * per_page
+        ]
+    )
+    pages = max(1, -(-counts["listed"] // per_page))
+    progress = min(100, round(100 * counts["counted"] / statement.goal)) if statement.goal else None
+    return {
+        "statement": statement,
+        "text": text,
+        "counts": counts,
+        "progress": progress,
+        "signers": signers,
+        "page": page,
+        "pages": pages,
+        "form": form,
+        "accepting": statement.accepting_signatures() and bool(statement.public_key),
+        "other_languages": [code for code in statement.languages if code != text.language],
+    }
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    statements = list(Statement.objects.filter(state__in=["published", "closed"]))
+    if len(statements) == 1:
+        return redirect("statement", slug=statements[0].slug)
+    listing = [(s, s.text(get_language())) for s in statements]
+    return render(request, "public/home.html", {"statements": listing})
+
+
+@require_GET
+@cache_control(**PUBLIC_CACHE)
+def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    key = f"page:{slug}:{get_language()}:{page}"
+    body = cache.get(key)
+    if body is None:
+        statement = _public_statement(slug)
+        context = _statement_context(request, statement, SignForm(), page)
+        body = render(request, "public/statement.html", context).content
+        cache.set(key, body, settings.PAGE_CACHE_SECONDS)
+    return HttpResponse(body)
+
+
+@require_http_methods(["POST"])
+@same_origin_post
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _public_statement(slug)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        context = _statement_context(request, statement, form, 1)
+        return render(request, "public/statement.html", context, status=400)
+    try:
+        Signature.sign(statement, language=get_language(), **form.cleaned_data)
+    except StatementError as exc:
+        return _problem(request, _("We could not take your signature"), str(exc), 409)
+    return redirect("thanks", slug=statement.slug)
+
+
+@require_GET
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _public_statement(slug)
+    return render(request, "public/thanks.html", {"statement": statement})
+
+
+def _signature_for(token: str, field: str) -> Signature | None:
+    if not tokens.well_formed(token):
+        return None
+    return (
+        Signature.objects.select_related("statement")
+        .filter(**{field: tokens.token_hash(token)})
+        .first()
+    )
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    return _problem(
+        request,
+        _("This link is not valid"),
+        _("Please check that you copied the whole link from your email."),
+        404,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    signature = _signature_for(token, "confirm_token_hash")
+    if signature is None:
+        return _bad_link(request)
+    statement = signature.statement
+    if signature.status != Signature.Status.PENDING:
+        return render(
+            request, "public/confirm_done.html", {"statement": statement, "already": True}
+        )
+    if request.method == "POST":
+        with transaction.atomic():
+            signature = Signature.objects.select_for_update().get(pk=signature.pk)
+            try:
+                signature.confirm()
+            except StatementError as exc:
+                return render(
+                    request,
+                    "public/link_expired.html",
+                    {"statement": statement, "message": str(exc)},
+                )
+        return render(request, "public/confirm_done.html", {"statement": statement})
+    if signature.confirm_expires_at and signature.confirm_expires_at < timezone.now():
+        return render(
+            request,
+            "public/link_expired.html",
+            {"statement": statement, "message": _("This link has expired.")},
+        )
+    return render(request, "public/confirm.html", {"statement": statement})
+
+
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    signature = _signature_for(token, "manage_token_hash")
+    if signature is None:
+        return _bad_link(request)
+    statement = signature.statement
+    if signature.status == Signature.Status.WITHDRAWN:
+        return render(request, "public/withdrawn.html", {"statement": statement, "already": True})
+    if request.method == "POST":
+        with transaction.atomic():
+            signature = Signature.objects.select_for_update().get(pk=signature.pk)
+            if signature.status != Signature.Status.WITHDRAWN:
+                signature.withdraw()
+        return render(request, "public/withdrawn.html", {"statement": statement})
+    return render(request, "public/manage.html", {"statement": statement, "signature": signature})
+
+
+@require_GET
+@cache_control(public=True, max_age=2, stale_while_revalidate=30)
+def count(request: HttpRequest, slug: str) -> JsonResponse:
+    statement = _public_statement(slug)
+    counts = counts_for(statement)
+    return JsonResponse(
+        {"counted": counts["counted"], "unverified": counts["unverified"], "goal": statement.goal}
+    )
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,414 @@
+"""The domain: statements, their versions, signatures and the counts.
+
+Rules are named state changes on the models. Each checks the current state, saves only the
+fields it touched, and writes its side effects (counter shards, outbox rows) in the same
+transaction, so a crash can never leave a count or an email half-done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from undersigned.lib import sealing, tokens
+
+if TYPE_CHECKING:
+    from undersigned.delivery.models import OutboxMessage
+
+
+class StatementError(Exception):
+    """A domain rule said no; the message is translated and safe to show."""
+
+
+class Statement(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    primary_language = models.CharField(max_length=8, default="en")
+    languages = models.JSONField(default=list, help_text="Language codes, primary first.")
+    goal = models.PositiveIntegerField(null=True, blank=True)
+    opens_on = models.DateField(null=True, blank=True)
+    closes_on = models.DateField(null=True, blank=True)
+    # The organisers' X25519 public key (base64). Without it nobody can sign: we would
+    # have nowhere safe to put personal data, so the form fails closed.
+    public_key = models.CharField(max_length=64, blank=True)
+    allow_no_email = models.BooleanField(default=False)
+    retention_days = models.PositiveIntegerField(
+        default=30, help_text="Days after closing before sealed personal data is deleted."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def publish(self) -> None:
+        if self.state != self.State.DRAFT:
+            raise StatementError(_("Only a draft can be published."))
+        if not self.versions.filter(is_current=True).exists():
+            raise StatementError(_("A statement needs its text before it is published."))
+        self.state = self.State.PUBLISHED
+        self.published_at = timezone.now()
+        self.save(update_fields=["state", "published_at"])
+
+    def close(self) -> None:
+        if self.state != self.State.PUBLISHED:
+            raise StatementError(_("Only a published statement can be closed."))
+        self.state = self.State.CLOSED
+        self.closed_at = timezone.now()
+        self.save(update_fields=["state", "closed_at"])
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in (self.State.PUBLISHED, self.State.CLOSED)
+
+    def accepting_signatures(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        if self.state != self.State.PUBLISHED:
+            return False
+        if self.opens_on and today < self.opens_on:
+            return False
+        return not (self.closes_on and today > self.closes_on)
+
+    def text(self, language: str) -> StatementVersion:
+        """The current text in LANGUAGE, else in the primary language."""
+        versions = {v.language: v for v in self.versions.filter(is_current=True)}
+        return versions.get(language) or versions[self.primary_language]
+
+    def counts(self) -> dict[str, int]:
+        totals = self.count_shards.aggregate(
+            counted=Sum("counted"), listed=Sum("listed"), unverified=Sum("unverified")
+        )
+        return {k: v or 0 for k, v in totals.items()}
+
+    def bump(self, **deltas: int) -> None:
+        """Add DELTAS to one random counter shard, inside the caller's transaction.
+
+        Spreading increments over shards keeps concurrent confirmations on PostgreSQL from
+        queueing on one row lock; the shown count is the sum of the shards.
+        """
+        shard = random.randrange(settings.COUNT_SHARDS)
+        changes = {k: F(k) + v for k, v in deltas.items() if v}
+        if not changes:
+            return
+        updated = CountShard.objects.filter(statement=self, shard=shard).update(**changes)
+        if not updated:
+            CountShard.objects.get_or_create(statement=self, shard=shard)
+            CountShard.objects.filter(statement=self, shard=shard).update(**changes)
+        key = counts_cache_key(self.pk)
+        transaction.on_commit(lambda: cache.delete(key))
+
+
+def counts_cache_key(statement_id: int) -> str:
+    return f"counts:{statement_id}"
+
+
+class StatementVersion(models.Model):
+    """The exact text on the page in one language, identified by its content hash."""
+
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="versions")
+    language = models.CharField(max_length=8)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    demands = models.JSONField(default=list)
+    body_markdown = models.TextField()
+    body_html = models.TextField(help_text="Rendered and sanitised.")
+    content_hash = models.CharField(max_length=64)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["statement", "language", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "language", "number"], name="version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["statement", "language"],
+                condition=Q(is_current=True),
+                name="one_current_version_per_language",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement.slug} [{self.language}] v{self.number}"
+
+
+class CountShard(models.Model):
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="count_shards")
+    shard = models.PositiveSmallIntegerField()
+    counted = models.IntegerField(default=0)
+    listed = models.IntegerField(default=0)
+    unverified = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "shard"], name="count_shard_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"shard {self.shard} of {self.statement_id}"
+
+
+class Visibility(models.IntegerChoices):
+    PUBLIC = 1, _("Public: my name, with affiliation and city if given")
+    NAME_ONLY = 2, _("My name only")
+    INITIALS = 3, _("My initials and country")
+    HIDDEN = 4, _("Not public: count me, never list me")
+
+
+class Signature(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="signatures")
+    version = models.ForeignKey(StatementVersion, models.PROTECT, related_name="+")
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Counted = confirmed, not withdrawn, not quarantined, not invalidated. Kept as a column
+    # so the counter shards move exactly when it flips.
+    counted = models.BooleanField(default=False)
+    quarantined = models.BooleanField(default=False)
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+    # Keyed hash of the normalised email, per statement; null once personal data is purged
+    # or when the signer gave no email.
+    email_digest = models.CharField(max_length=64, null=True, blank=True)
+    # Everything personal, sealed to the organisers' public key.
+    sealed = models.BinaryField(null=True, blank=True)
+    country = CountryField()
+    visibility = models.PositiveSmallIntegerField(
+        choices=Visibility.choices, default=Visibility.HIDDEN
+    )
+    # Only what the signer chose to make public is kept in the clear.
+    public_name = models.CharField(max_length=120, blank=True)
+    public_affiliation = models.CharField(max_length=160, blank=True)
+    public_city = models.CharField(max_length=80, blank=True)
+    confirm_token_hash = models.CharField(max_length=64, null=True, unique=True)
+    confirm_expires_at = models.DateTimeField(null=True, blank=True)
+    manage_token_hash = models.CharField(max_length=64, null=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-confirmed_at", "-id"]
+        constraints = [
+            # One person, one signature per statement (P3), enforced by the database so
+            # that concurrent submissions cannot both win.
+            models.UniqueConstraint(
+                fields=["statement", "email_digest"],
+                condition=Q(email_digest__isnull=False) & ~Q(status="withdrawn"),
+                name="one_signature_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["statement", "-confirmed_at"],
+                condition=Q(counted=True, visibility__lt=4),
+                name="public_list",
+            ),
+            models.Index(fields=["status", "created_at"], name="by_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"signature {self.pk} on {self.statement_id}"
+
+    @property
+    def listed(self) -> bool:
+        return self.counted and self.visibility < Visibility.HIDDEN
+
+    @staticmethod
+    def public_fields(visibility: int, name: str, city: str, affiliation: str) -> dict[str, str]:
+        """What may be kept in the clear for this visibility choice."""
+        if visibility == Visibility.PUBLIC:
+            return {"public_name": name, "public_city": city, "public_affiliation": affiliation}
+        if visibility == Visibility.NAME_ONLY:
+            return {"public_name": name, "public_city": "", "public_affiliation": ""}
+        if visibility == Visibility.INITIALS:
+            initials = "".join(f"{part[0]}." for part in name.split() if part)
+            return {"public_name": initials, "public_city": "", "public_affiliation": ""}
+        return {"public_name": "", "public_city": "", "public_affiliation": ""}
+
+    def _recount(self, was_counted: bool, was_listed: bool) -> None:
+        self.statement.bump(
+            counted=int(self.counted) - int(was_counted),
+            listed=int(self.listed) - int(was_listed),
+        )
+
+    def _set_counted(self, counted: bool) -> None:
+        was_counted, was_listed = self.counted, self.listed
+        self.counted = counted
+        self._recount(was_counted, was_listed)
+
+    def confirm(self, now: dt.datetime | None = None) -> None:
+        now = now or timezone.now()
+        if self.status != self.Status.PENDING:
+            raise StatementError(_("This signature is already confirmed or withdrawn."))
+        if self.confirm_expires_at and now > self.confirm_expires_at:
+            raise StatementError(_("This link has expired."))
+        if not self.statement.accepting_signatures(now.date()):
+            raise StatementError(_("This statement is not accepting signatures."))
+        self.status = self.Status.CONFIRMED
+        self.confirmed_at = now
+        self._set_counted(not self.quarantined and self.invalidated_at is None)
+        self.save(update_fields=["status", "confirmed_at", "counted"])
+
+    def withdraw(self, now: dt.datetime | None = None) -> None:
+        if self.status == self.Status.WITHDRAWN:
+            raise StatementError(_("This signature was already withdrawn."))
+        self.status = self.Status.WITHDRAWN
+        self.withdrawn_at = now or timezone.now()
+        self._set_counted(False)
+        # A withdrawn signature keeps nothing that names its signer.
+        self.public_name = self.public_city = self.public_affiliation = ""
+        self.confirm_token_hash = None
+        self.save(
+            update_fields=[
+                "status",
+                "withdrawn_at",
+                "counted",
+                "public_name",
+                "public_city",
+                "public_affiliation",
+                "confirm_token_hash",
+            ]
+        )
+
+    @classmethod
+    @transaction.atomic
+    def sign(
+        cls,
+        statement: Statement,
+        *,
+        language: str,
+        name: str,
+        email: str,
+        country: str,
+        city: str = "",
+        affiliation: str = "",
+        visibility: int = Visibility.HIDDEN,
+        consent: bool = False,
+        quarantined: bool = False,
+        now: dt.datetime | None = None,
+    ) -> tuple[Signature | None, OutboxMessage]:
+        """Record a new signature and queue its email, in one transaction.
+
+        A second signature with the same address records nothing; it queues an email telling
+        the address it has already signed, with a fresh withdraw link. The caller answers
+        both the same way, so nobody can probe who has signed.
+        """
+        from undersigned.delivery.models import OutboxMessage
+
+        now = now or timezone.now()
+        if not statement.public_key:
+            raise StatementError(_("This statement cannot take signatures yet."))
+        if not statement.accepting_signatures(now.date()):
+            raise StatementError(_("This statement is not accepting signatures."))
+        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
+        version = statement.text(language)
+        confirm_token, confirm_hash = tokens.new_token()
+        manage_token, manage_hash = tokens.new_token()
+        existing = (
+            cls.objects.filter(statement=statement, email_digest=digest)
+            .exclude(status=cls.Status.WITHDRAWN)
+            .first()
+        )
+        if existing is not None:
+            return None, existing._already_signed(email, language, manage_token, manage_hash)
+        sealed = sealing.seal(
+            statement.public_key,
+            {
+                "name": name,
+                "email": email,
+                "country": country,
+                "city": city,
+                "affiliation": affiliation,
+                "visibility": visibility,
+                "consent": consent,
+                "language": language,
+                "version": version.number,
+                "signed_at": now.isoformat(),
+            },
+        )
+        signature = cls(
+            statement=statement,
+            version=version,
+            language=language,
+            email_digest=digest,
+            sealed=sealed,
+            country=country,
+            visibility=visibility,
+            quarantined=quarantined,
+            confirm_token_hash=confirm_hash,
+            manage_token_hash=manage_hash,
+            created_at=now,
+            confirm_expires_at=now + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS),
+            **cls.public_fields(visibility, name, city, affiliation),
+        )
+        try:
+            with transaction.atomic():
+                signature.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent submission of the same address won the unique constraint.
+            existing = (
+                cls.objects.filter(statement=statement, email_digest=digest)
+                .exclude(status=cls.Status.WITHDRAWN)
+                .first()
+            )
+            if existing is None:
+                raise
+            return None, existing._already_signed(email, language, manage_token, manage_hash)
+        message = OutboxMessage.queue(
+            "confirm",
+            to=email,
+            language=language,
+            statement=statement,
+            signature=signature,
+            context={"confirm_token": confirm_token, "manage_token": manage_token},
+        )
+        return signature, message
+
+    def _already_signed(
+        self, email: str, language: str, manage_token: str, manage_hash: str
+    ) -> OutboxMessage:
+        from undersigned.delivery.models import OutboxMessage
+
+        # The old withdraw link stops working; the new email carries the fresh one.
+        self.manage_token_hash = manage_hash
+        self.save(update_fields=["manage_token_hash"])
+        context: dict[str, Any] = {"manage_token": manage_token}
+        if self.status == self.Status.PENDING:
+            confirm_token, confirm_hash = tokens.new_token()
+            self.confirm_token_hash = confirm_hash
+            self.confirm_expires_at = timezone.now() + dt.timedelta(
+                hours=settings.CONFIRM_LINK_HOURS
+            )
+            self.save(update_fields=["confirm_token_hash", "confirm_expires_at"])
+            context["confirm_token"] = confirm_token
+        return OutboxMessage.queue(
+            "already_signed",
+            to=email,
+            language=language,
+            statement=self.statement,
+            signature=self,
+            context=context,
+        )

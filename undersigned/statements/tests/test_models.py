@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+
+from undersigned.delivery.models import OutboxMessage
+from undersigned.lib import sealing
+from undersigned.statements.models import Signature, Statement, StatementError, Visibility
+from undersigned.test import TEST_KEYS, make_statement
+
+pytestmark = pytest.mark.django_db
+
+SIGNER = {
+    "language": "en",
+    "name": "Anna Kovalenko",
+    "email": "anna@example.org",
+    "country": "UA",
+    "city": "Lviv",
+    "affiliation": "Teachers' union",
+}
+
+
+def test_sign_seals_personal_data_and_queues_the_email_in_one_go() -> None:
+    statement = make_statement()
+    signature, message = Signature.sign(statement, visibility=Visibility.HIDDEN, **SIGNER)
+    assert signature is not None and signature.status == "pending" and not signature.counted
+    assert signature.public_name == "" and signature.public_city == ""
+    opened = sealing.unseal(sealing.load_private_key(TEST_KEYS[1]), signature.sealed)
+    assert opened["email"] == "anna@example.org" and opened["name"] == "Anna Kovalenko"
+    assert message.kind == "confirm" and message.open_payload()["to"] == "anna@example.org"
+
+
+@pytest.mark.parametrize(
+    ("visibility", "name", "city", "affiliation"),
+    [
+        (Visibility.PUBLIC, "Anna Kovalenko", "Lviv", "Teachers' union"),
+        (Visibility.NAME_ONLY, "Anna Kovalenko", "", ""),
+        (Visibility.INITIALS, "A.K.", "", ""),
+        (Visibility.HIDDEN, "", "", ""),
+    ],
+)
+def test_only_what_the_signer_made_public_is_kept_in_the_clear(
+    visibility: int, name: str, city: str, affiliation: str
+) -> None:
+    signature, _ = Signature.sign(make_statement(), visibility=visibility, **SIGNER)
+    assert signature is not None
+    assert (signature.public_name, signature.public_city, signature.public_affiliation) == (
+        name,
+        city,
+        affiliation,
+    )
+
+
+def test_confirm_counts_and_withdraw_uncounts() -> None:
+    statement = make_statement()
+    signature, _ = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
+    assert signature is not None
+    signature.confirm()
+    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0}
+    signature.withdraw()
+    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 0}
+    assert signature.public_name == ""
+
+
+def test_a_hidden_signature_is_counted_but_not_listed() -> None:
+    statement = make_statement()
+    signature, _ = Signature.sign(statement, visibility=Visibility.HIDDEN, **SIGNER)
+    assert signature is not None
+    signature.confirm()
+    assert statement.counts() == {"counted": 1, "listed": 0, "unverified": 0}
+
+
+def test_a_quarantined_signature_confirms_but_never_counts() -> None:
+    statement = make_statement()
+    signature, _ = Signature.sign(statement, quarantined=True, **SIGNER)
+    assert signature is not None
+    signature.confirm()
+    assert signature.status == "confirmed" and not signature.counted
+    assert statement.counts()["counted"] == 0
+
+
+def test_it_refuses_to_confirm_twice() -> None:
+    signature, _ = Signature.sign(make_statement(), **SIGNER)
+    assert signature is not None
+    signature.confirm()
+    with pytest.raises(StatementError):
+        signature.confirm()
+
+
+def test_an_expired_link_does_not_confirm() -> None:
+    signature, _ = Signature.sign(make_statement(), **SIGNER)
+    assert signature is not None
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=4)):
+        with pytest.raises(StatementError, match="expired"):
+            signature.confirm()
+
+
+def test_a_second_signature_with_the_same_address_records_nothing_new() -> None:
+    statement = make_statement()
+    first, _ = Signature.sign(statement, **SIGNER)
+    again, message = Signature.sign(statement, **{**SIGNER, "email": " ANNA@example.org"})
+    assert first is not None and again is None
+    assert Signature.objects.count() == 1
+    assert message.kind == "already_signed" and "manage_token" in message.open_payload()
+
+
+def test_after_withdrawing_one_may_sign_again() -> None:
+    statement = make_statement()
+    first, _ = Signature.sign(statement, **SIGNER)
+    assert first is not None
+    first.withdraw()
+    again, _ = Signature.sign(statement, **SIGNER)
+    assert again is not None and again.pk != first.pk
+
+
+def test_signing_without_an_organisers_key_fails_closed() -> None:
+    statement = make_statement(public_key="")
+    with pytest.raises(StatementError, match="cannot take signatures"):
+        Signature.sign(statement, **SIGNER)
+    assert Signature.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("state", [Statement.State.DRAFT, Statement.State.CLOSED])
+def test_a_draft_or_closed_statement_takes_no_signatures(state: str) -> None:
+    with pytest.raises(StatementError):
+        Signature.sign(make_statement(state=state), **SIGNER)
+
+
+def test_publish_and_close_are_named_state_changes() -> None:
+    statement = make_statement(state=Statement.State.DRAFT)
+    statement.publish()
+    with pytest.raises(StatementError):
+        statement.publish()
+    statement.close()
+    assert statement.state == "closed" and statement.closed_at is not None
+
+
+def table_dump() -> str:
+    """Every row of every table, as text: what a seized database shows."""
+    lines = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            for row in cursor.fetchall():
+                lines.append(repr([bytes(v) if isinstance(v, memoryview) else v for v in row]))
+    return "\n".join(lines)
+
+
+def test_no_email_or_hidden_name_reaches_the_database() -> None:
+    from undersigned.delivery.emails import deliver_all
+
+    statement = make_statement()
+    for i in range(30):
+        signature, _ = Signature.sign(
+            statement,
+            language="en",
+            name=f"Hidden Person{i}",
+            email=f"hidden{i}@example.org",
+            country="RU",
+            visibility=Visibility.HIDDEN,
+        )
+        if i % 2 and signature is not None:
+            signature.confirm()
+    deliver_all()
+    dump = table_dump()
+    assert "@example.org" not in dump
+    assert "Hidden Person" not in dump
