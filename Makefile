@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test messages
 # Compile the gettext catalogues with Babel, so no system gettext is needed.
 messages:
 	@for po in undersigned/locale/*/LC_MESSAGES/*.po; do \
-		$(BIN)/pybabel compile -q -i "$$po" -o "$${po%.po}.mo" || exit 1; \
+		$(BIN)/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
 
 makemessages: | $(BIN)/python
