@@ -252,6 +252,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Signing and confirming.
 CONFIRM_LINK_HOURS = env_int("CONFIRM_LINK_HOURS", 72)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+# A worker that dies mid-send leaves its claim; another takes the message after this long.
+OUTBOX_LOCK_SECONDS = env_int("OUTBOX_LOCK_SECONDS", 300)
 COUNT_SHARDS = env_int("COUNT_SHARDS", 8)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)

@@ -122,14 +122,21 @@ class Mailbox:
 
     messages: list[Message] = field(default_factory=list)
     port: int = 0
+    # While set, the server accepts a message's data but never answers: a sender is left
+    # hanging mid-send, as with a slow or dead SMTP relay.
+    stalled: bool = False
 
     def start(self) -> Mailbox:
+        import asyncio
+
         from aiosmtpd.controller import Controller
 
         mailbox = self
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                if mailbox.stalled:
+                    await asyncio.sleep(3600)
                 message = email.message_from_bytes(envelope.content)
                 message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
                 mailbox.messages.append(message)
@@ -292,6 +299,39 @@ def _drop_pg_database(url: str, name: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+def http(
+    method: str, url: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> Answer:
+    """One HTTP request over a real socket, without following redirects."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    body = urlencode(data).encode() if data is not None else None
+    sent = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+    if method == "POST":
+        sent["Origin"] = f"{parts.scheme}://{parts.netloc}"
+    sent.update(headers or {})
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    connection.request(method, path, body=body, headers=sent)
+    response = connection.getresponse()
+    answer = Answer(
+        response.status,
+        {k.lower(): v for k, v in response.getheaders()},
+        response.read().decode("utf-8", "replace"),
+    )
+    connection.close()
+    return answer
 
 
 def days(n: float) -> dt.timedelta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -15,8 +16,6 @@ from django.utils import timezone, translation
 from undersigned.delivery.models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-LOCK_SECONDS = 300
 
 
 def link(language: str, kind: str, token: str) -> str:
@@ -60,7 +59,7 @@ def claim_one(now: Any = None) -> OutboxMessage | None:
         unlocked, sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now
     )
     for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:20]:
-        lock = now + timezone.timedelta(seconds=LOCK_SECONDS)
+        lock = now + dt.timedelta(seconds=settings.OUTBOX_LOCK_SECONDS)
         if OutboxMessage.objects.filter(unlocked, pk=pk).update(locked_until=lock):
             return OutboxMessage.objects.select_related("statement").get(pk=pk)
     return None

@@ -115,22 +115,18 @@ def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
     """Compare the counter shards with the rows; with FIX, rewrite the shards to match."""
     with transaction.atomic():
         rows = Signature.objects.filter(statement=statement).aggregate(
-            counted=Count("pk", filter=Q(counted=True)),
-            listed=Count("pk", filter=Q(counted=True, visibility__lt=4)),
-            unverified=Count(
+            n_counted=Count("pk", filter=Q(counted=True)),
+            n_listed=Count("pk", filter=Q(counted=True, visibility__lt=4)),
+            n_unverified=Count(
                 "pk",
-                filter=Q(
-                    status="unverified",
-                    counted=False,
-                    quarantined=False,
-                    invalidated_at__isnull=True,
-                ),
+                filter=Q(status="unverified", quarantined=False, invalidated_at__isnull=True),
             ),
-            quarantined=Count("pk", filter=Q(quarantined=True)),
-            invalidated=Count("pk", filter=Q(invalidated_at__isnull=False)),
-            pending=Count("pk", filter=Q(status="pending")),
-            withdrawn=Count("pk", filter=Q(status="withdrawn")),
+            n_quarantined=Count("pk", filter=Q(quarantined=True)),
+            n_invalidated=Count("pk", filter=Q(invalidated_at__isnull=False)),
+            n_pending=Count("pk", filter=Q(status="pending")),
+            n_withdrawn=Count("pk", filter=Q(status="withdrawn")),
         )
+        rows = {k.removeprefix("n_"): v for k, v in rows.items()}
         # Rows that say counted must be exactly the confirmed, clean ones.
         wrong_flag = (
             Signature.objects.filter(statement=statement)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from undersigned.delivery.emails import claim_one, deliver_all, deliver_one
+from undersigned.delivery.models import OutboxMessage
+from undersigned.statements.models import Signature
+from undersigned.test import Mailbox, free_port, links_in, make_statement
+
+pytestmark = pytest.mark.django_db
+
+
+def smtp(port: int) -> override_settings:
+    return override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_USE_SSL=False,
+        EMAIL_TIMEOUT=5,
+    )
+
+
+def queue(email: str = "anna@example.org", language: str = "en") -> OutboxMessage:
+    statement = make_statement()
+    _signature, message = Signature.sign(
+        statement, language=language, name="Anna", email=email, country="UA"
+    )
+    return message
+
+
+def test_it_sends_text_and_html_in_the_signers_language_and_erases_the_address(
+    mailbox: Mailbox,
+) -> None:
+    message = queue(language="ru")
+    with smtp(mailbox.port):
+        assert deliver_all() == 1
+    [received] = mailbox.wait_for("anna@example.org")
+    assert received["Content-Language"] == "ru"
+    assert {p.get_content_type() for p in received.walk()} >= {"text/plain", "text/html"}
+    assert "/ru/confirm/" in links_in(received)["confirm"]
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.payload is None
+
+
+def test_a_failed_send_backs_off_and_keeps_the_message() -> None:
+    message = queue()
+    with smtp(free_port()):  # nothing listens there
+        assert deliver_one() is True
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.sent_at is None and message.payload is not None
+    assert message.next_attempt_at > message.created_at + dt.timedelta(seconds=25)
+    assert "ConnectionRefusedError" in message.last_error
+    with smtp(free_port()):
+        assert deliver_one() is False, "not due again before its back-off"
+
+
+def test_it_retries_after_the_back_off_and_then_delivers(mailbox: Mailbox) -> None:
+    message = queue()
+    with smtp(free_port()):
+        deliver_one()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)):
+        with smtp(mailbox.port):
+            assert deliver_one() is True
+    mailbox.wait_for("anna@example.org")
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.attempts == 1
+
+
+@override_settings(OUTBOX_MAX_ATTEMPTS=2)
+def test_it_gives_up_after_the_last_attempt_and_erases_the_address() -> None:
+    message = queue()
+    now = dt.datetime.now(dt.UTC)
+    for hours in (0, 1):
+        with time_machine.travel(now + dt.timedelta(hours=hours)), smtp(free_port()):
+            deliver_one()
+    message.refresh_from_db()
+    assert message.failed_at is not None and message.payload is None
+
+
+def test_a_claimed_message_is_not_claimed_twice() -> None:
+    queue()
+    assert claim_one() is not None
+    assert claim_one() is None
+
+
+def test_a_claim_left_by_a_dead_worker_expires() -> None:
+    queue()
+    assert claim_one() is not None
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
+    with time_machine.travel(later):
+        assert claim_one() is not None

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from django.core.management.base import CommandError
+
+from undersigned.lib.statement_files import parse
+from undersigned.statements.models import CountShard, Signature, Statement, StatementVersion
+from undersigned.statements.services import import_statement, reconcile
+from undersigned.test import TEST_KEYS, make_statement
+
+pytestmark = pytest.mark.django_db
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+FILES = [DEMO / "statement.md", DEMO / "statement.uk.md", DEMO / "statement.ru.md"]
+
+
+def test_import_creates_a_draft_with_a_version_per_language() -> None:
+    result = import_statement(parse(FILES), public_key=TEST_KEYS[0])
+    statement = result.statement
+    assert result.created and statement.state == "draft"
+    assert sorted(v.language for v in statement.versions.all()) == ["en", "ru", "uk"]
+    assert statement.text("uk").title.startswith("Ні війні")
+
+
+def test_a_whitespace_change_updates_in_place_and_a_word_change_makes_a_version(
+    tmp_path: Path,
+) -> None:
+    import_statement(parse(FILES), public_key=TEST_KEYS[0])
+    primary = tmp_path / "statement.md"
+    text = FILES[0].read_text()
+    primary.write_text(text.replace("\n\n", "\n\n\n", 1) + "\n")
+    files = [primary, *FILES[1:]]
+    result = import_statement(parse(files), public_key=TEST_KEYS[0])
+    assert result.new_versions == []
+    primary.write_text(text.replace("We", "We all", 1))
+    result = import_statement(parse(files), public_key=TEST_KEYS[0])
+    assert result.new_versions == ["en v2"]
+    assert StatementVersion.objects.filter(language="en").count() == 2
+    assert result.statement.text("en").number == 2
+
+
+def test_the_import_command_names_the_file_and_line_and_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "statement.md"
+    bad.write_text(FILES[0].read_text().replace("goal: 10000", "goal: -5"))
+    with pytest.raises(CommandError, match=r"statement\.md, line \d+: 'goal' must be"):
+        call_command("import", str(bad), *map(str, FILES[1:]))
+    assert not Statement.objects.exists()
+
+
+def test_the_import_command_refuses_a_malformed_public_key(tmp_path: Path) -> None:
+    key = tmp_path / "bad.pub"
+    key.write_text("not a key")
+    with pytest.raises(CommandError, match="public key"):
+        call_command("import", *map(str, FILES), public_key=key)
+    assert not Statement.objects.exists()
+
+
+def test_reconcile_finds_and_fixes_drift() -> None:
+    statement = make_statement()
+    signature, _ = Signature.sign(
+        statement, language="en", name="A B", email="a@example.org", country="UA", visibility=1
+    )
+    assert signature is not None
+    signature.confirm()
+    assert reconcile(statement).drift == {}
+    CountShard.objects.filter(statement=statement, shard=3).update(counted=F("counted") + 7)
+    report = reconcile(statement)
+    assert report.drift == {"counted": 7}
+    reconcile(statement, fix=True)
+    assert reconcile(statement).drift == {}
+    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0}
+
+
+def test_the_reconcile_command_exits_non_zero_on_drift() -> None:
+    statement = make_statement()
+    CountShard.objects.filter(statement=statement, shard=0).update(counted=2)
+    with pytest.raises(SystemExit):
+        call_command("reconcile")
+    call_command("reconcile", fix=True)
+    call_command("reconcile")
