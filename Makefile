@@ -39,6 +39,7 @@ demo: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy undersigned tests conftest.py
 
 test: install-test lint test-sqlite test-postgres
 

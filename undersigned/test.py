@@ -112,7 +112,9 @@ def links_in(message: Message) -> dict[str, str]:
     text = ""
     for part in message.walk():
         if part.get_content_type() == "text/plain":
-            text += part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            text += payload.decode(part.get_content_charset() or "utf-8")
     return {m.group(1): m.group(0) for m in LINK_RE.finditer(text)}
 
 
@@ -316,7 +318,7 @@ def http(
     from urllib.parse import urlencode, urlsplit
 
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     body = urlencode(data).encode() if data is not None else None
     sent = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
     if method == "POST":

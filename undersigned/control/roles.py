@@ -24,7 +24,7 @@ def ensure_groups() -> dict[str, Group]:
     groups = {}
     for name, perms in PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
-        wanted = []
+        wanted: list[Permission] = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
             wanted.extend(
@@ -36,11 +36,11 @@ def ensure_groups() -> dict[str, Group]:
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
-    if not user.is_authenticated or not user.is_staff or not user.is_active:
+    if not user.is_authenticated or not getattr(user, "is_staff", False) or not user.is_active:
         return False
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         return True
-    return user.groups.filter(name=role).exists()  # type: ignore[attr-defined]
+    return bool(user.groups.filter(name=role).exists())  # type: ignore[union-attr,attr-defined]
 
 
 def is_organiser(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -138,13 +138,13 @@ def parse(paths: list[Path]) -> StatementSource:
     parsed = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            content = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise StatementFileError(path, 0, "file not found") from None
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             raise StatementFileError(path, line, "is not valid UTF-8") from None
-        parsed.append((path, *_split(path, text)))
+        parsed.append((path, *_split(path, content)))
 
     path, meta, where, body = parsed[0]
     unknown = sorted(set(meta) - PRIMARY_KEYS)
@@ -213,24 +213,24 @@ def parse(paths: list[Path]) -> StatementSource:
             raise StatementFileError(
                 path, where.get("slug", 2), f"'slug' must be '{slug}' as in {parsed[0][0]}"
             )
-        text = _text(path, meta, where, body)
-        if text.language not in source.languages:
+        translation = _text(path, meta, where, body)
+        if translation.language not in source.languages:
             raise StatementFileError(
                 path,
                 where.get("language", 2),
-                f"language '{text.language}' is not in the primary file's 'languages'",
+                f"language '{translation.language}' is not in the primary file's 'languages'",
             )
-        if text.language in source.texts:
+        if translation.language in source.texts:
             raise StatementFileError(
-                path, where.get("language", 2), f"language '{text.language}' is given twice"
+                path, where.get("language", 2), f"language '{translation.language}' is given twice"
             )
-        if len(text.demands) != len(primary.demands):
+        if len(translation.demands) != len(primary.demands):
             raise StatementFileError(
                 path,
                 where.get("demands", 2),
-                f"has {len(text.demands)} demands but the primary file has {len(primary.demands)}",
+                f"has {len(translation.demands)} demands but the primary file has {len(primary.demands)}",
             )
-        source.texts[text.language] = text
+        source.texts[translation.language] = translation
     missing = [x for x in source.languages if x not in source.texts]
     if missing:
         raise StatementFileError(

@@ -29,7 +29,7 @@ class LineField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
-        return unicodedata.normalize("NFC", text) if text else text
+        return unicodedata.normalize("NFC", text) if text else ""
 
 
 class SignForm(forms.Form):
@@ -87,7 +87,7 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose…")), *countries]
+        self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["email"].validators.append(reject_control_characters)
 
     def clean_email(self) -> str:
