@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from undersigned.lib.statement_files import parse
 from undersigned.statements.models import CountShard, Signature, Statement, StatementVersion
