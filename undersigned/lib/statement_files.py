@@ -228,7 +228,8 @@ def parse(paths: list[Path]) -> StatementSource:
             raise StatementFileError(
                 path,
                 where.get("demands", 2),
-                f"has {len(translation.demands)} demands but the primary file has {len(primary.demands)}",
+                f"has {len(translation.demands)} demands "
+                f"but the primary file has {len(primary.demands)}",
             )
         source.texts[translation.language] = translation
     missing = [x for x in source.languages if x not in source.texts]
