@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "undersigned.public",
     "undersigned.delivery",
     "undersigned.control",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -211,6 +214,13 @@ STATIC_ROOT = env("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 WHITENOISE_MAX_AGE = 3600
+
+# Staff log in at /control/ with a password and a TOTP code (django-otp).
+LOGIN_URL = "/control/login/"
+LOGIN_REDIRECT_URL = "/control/"
+OTP_TOTP_ISSUER = SITE_NAME
+# Where a contact's answer to a moderator's question goes (Reply-To); empty: no Reply-To.
+MODERATION_REPLY_TO = env("MODERATION_REPLY_TO")
 
 # Public pages carry no cookie; staff pages use a session that expires.
 SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 3600)

@@ -46,6 +46,7 @@ def render_message(message: OutboxMessage, payload: dict[str, Any]) -> EmailMult
         from_email=formataddr((settings.SITE_NAME, from_address)),
         to=[payload["to"]],
         headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
+        reply_to=[payload["reply_to"]] if payload.get("reply_to") else None,
     )
     email.attach_alternative(html_body, "text/html")
     return email

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from undersigned.statements.models import Visibility
+from undersigned.statements.models import Endorsement, Visibility
 
 
 def reject_control_characters(value: str) -> None:
@@ -92,4 +93,89 @@ class SignForm(forms.Form):
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
+        return email.strip()
+
+
+class EndorseForm(forms.Form):
+    """An organisation's endorsement, made by its contact person."""
+
+    prefix = "org"
+
+    name = LineField(
+        label=_("Name of the organisation"),
+        max_length=160,
+        error_messages={
+            "required": _("Please enter the name of the organisation."),
+            "max_length": _("Please keep the name under %(limit_value)d characters."),
+        },
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        error_messages={
+            "required": _("Please choose the organisation's country."),
+            "invalid_choice": _("Please choose a country from the list."),
+        },
+    )
+    website = forms.URLField(
+        label=_("Website"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("For example https://example.org/"),
+        error_messages={
+            "required": _("Please enter the organisation's website."),
+            "invalid": _("Please enter a web address starting with http:// or https://."),
+            "max_length": _("This web address is too long."),
+        },
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of organisation"),
+        choices=[("", _("Choose…")), *Endorsement.Kind.choices],
+        error_messages={
+            "required": _("Please choose the kind of organisation."),
+            "invalid_choice": _("Please choose a kind from the list."),
+        },
+    )
+    contact_name = LineField(
+        label=_("Contact person"),
+        max_length=120,
+        help_text=_("Never shown. Only the organisers can read it."),
+        error_messages={
+            "required": _("Please enter the contact person's name."),
+            "max_length": _("Please keep the name under %(limit_value)d characters."),
+        },
+    )
+    contact_email = forms.EmailField(
+        label=_("Contact email address"),
+        max_length=254,
+        help_text=_("We send one link to confirm, and the moderators' decision. Never shown."),
+        error_messages={
+            "required": _("Please enter the contact's email address."),
+            "invalid": _("Please enter a valid email address, like name@example.org."),
+            "max_length": _("This email address is too long."),
+        },
+    )
+    note = LineField(
+        label=_("Short note (optional, public)"),
+        max_length=280,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Please keep the note under %(limit_value)d characters.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose…")), *countries]
+        self.fields["contact_email"].validators.append(reject_control_characters)
+        self.fields["website"].validators.append(reject_control_characters)
+
+    def clean_website(self) -> str:
+        website: str = self.cleaned_data["website"]
+        if urlsplit(website).scheme not in ("http", "https"):
+            raise ValidationError(
+                _("Please enter a web address starting with http:// or https://."), code="scheme"
+            )
+        return website
+
+    def clean_contact_email(self) -> str:
+        email: str = self.cleaned_data["contact_email"]
         return email.strip()

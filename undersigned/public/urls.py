@@ -1,12 +1,18 @@
 from django.urls import path
 
-from undersigned.public import views
+from undersigned.public import organisations, views
+from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
+    path("endorsement/<str:token>/", organisations.confirm_endorsement, name="confirm_endorsement"),
+    path("invite/<str:token>/", organisations.invite, name="invite"),
     path("<slug:slug>/", views.statement_page, name="statement"),
     path("<slug:slug>/sign/", views.sign, name="sign"),
     path("<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("<slug:slug>/endorse/", organisations.endorse, name="endorse"),
+    path("<slug:slug>/organisations/", organisations.organisations, name="organisations"),
+    path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
 ]

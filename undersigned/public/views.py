@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from undersigned.lib import tokens
 from undersigned.public.decorators import same_origin_post
-from undersigned.public.forms import SignForm
+from undersigned.public.forms import EndorseForm, SignForm
 from undersigned.statements.models import (
     Signature,
     Statement,
@@ -21,6 +21,7 @@ from undersigned.statements.models import (
     counts_cache_key,
 )
 
+ORGANISATIONS_ON_PAGE = 100
 PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
 
 
@@ -48,8 +49,14 @@ def counts_for(statement: Statement) -> dict[str, int]:
 
 
 def _statement_context(
-    request: HttpRequest, statement: Statement, form: SignForm, page: int
+    request: HttpRequest,
+    statement: Statement,
+    form: SignForm,
+    page: int,
+    endorse_form: EndorseForm | None = None,
 ) -> dict[str, object]:
+    from undersigned.public.organisations import approved_organisations, by_country
+
     language = get_language()
     text = statement.text(language)
     counts = counts_for(statement)
@@ -74,6 +81,8 @@ def _statement_context(
         "form": form,
         "accepting": statement.accepting_signatures() and bool(statement.public_key),
         "other_languages": [code for code in statement.languages if code != text.language],
+        "endorse_form": endorse_form or EndorseForm(),
+        "organisations": by_country(approved_organisations(statement)[:ORGANISATIONS_ON_PAGE]),
     }
 
 

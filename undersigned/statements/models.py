@@ -67,6 +67,8 @@ class Statement(models.Model):
         self.state = self.State.PUBLISHED
         self.published_at = timezone.now()
         self.save(update_fields=["state", "published_at"])
+        # Founding endorsements approved on the draft become visible in this same moment,
+        # because the public list only ever shows endorsements of a public statement.
 
     def close(self) -> None:
         if self.state != self.State.PUBLISHED:
@@ -94,7 +96,10 @@ class Statement(models.Model):
 
     def counts(self) -> dict[str, int]:
         totals = self.count_shards.aggregate(
-            counted=Sum("counted"), listed=Sum("listed"), unverified=Sum("unverified")
+            counted=Sum("counted"),
+            listed=Sum("listed"),
+            unverified=Sum("unverified"),
+            organisations=Sum("organisations"),
         )
         return {k: v or 0 for k, v in totals.items()}
 
@@ -157,6 +162,8 @@ class CountShard(models.Model):
     counted = models.IntegerField(default=0)
     listed = models.IntegerField(default=0)
     unverified = models.IntegerField(default=0)
+    # Approved organisations' endorsements (shown once the statement is public).
+    organisations = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -412,3 +419,17 @@ class Signature(models.Model):
             signature=self,
             context=context,
         )
+
+
+from undersigned.statements.endorsements import Endorsement, FoundingInvite  # noqa: E402
+
+__all__ = [
+    "CountShard",
+    "Endorsement",
+    "FoundingInvite",
+    "Signature",
+    "Statement",
+    "StatementError",
+    "StatementVersion",
+    "Visibility",
+]

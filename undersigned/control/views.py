@@ -1,0 +1,213 @@
+"""The organisers' and moderators' side: login with a second factor, moderation, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from undersigned.control import throttle
+from undersigned.control.audit import record
+from undersigned.control.decorators import staff_view
+from undersigned.control.forms import (
+    BulkForm,
+    DecisionForm,
+    InviteForm,
+    LoginForm,
+    QueueFilterForm,
+    TokenForm,
+)
+from undersigned.control.models import AuditEntry
+from undersigned.control.roles import ORGANISERS, has_role, is_moderator
+from undersigned.statements.models import Endorsement, FoundingInvite, Statement, StatementError
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return "/control/"
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form, "next": _next(request)}
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if throttle.locked(request, username):
+            context["locked"] = True
+            return render(request, "control/login.html", context, status=429)
+        if form.is_valid():
+            user = form.get_user()
+            auth_login(request, user)
+            if form.device is not None:
+                otp_login(request, form.device)
+            throttle.succeeded(request, username)
+            record(user, "login")
+            return redirect(context["next"])
+        throttle.failed(request, username)
+        # The typed name is kept only when it names a real account: a password typed into the
+        # wrong box must never land in the log.
+        known = get_user_model().objects.filter(username=username).first()
+        record(known, "failed_login", reason="" if known else _("unknown account"))
+        return render(request, "control/login.html", context, status=400)
+    return render(request, "control/login.html", context)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record(request.user, "logout")
+    auth_logout(request)
+    return redirect("control:login")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("control:login")
+    if not is_moderator(user):
+        raise PermissionDenied
+    if user_has_device(user):
+        return redirect("control:home")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            record(user, "two_factor")
+            return redirect("control:home")
+        form.add_error("token", _("This code is not right. Check your device's clock and retry."))
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=False)
+    context = {"form": form, "qr": mark_safe(qr), "uri": device.config_url}  # noqa: S308
+    return render(request, "control/two_factor.html", context, status=400 if form.errors else 200)
+
+
+class _PasswordChange(PasswordChangeView):
+    template_name = "control/password.html"
+    success_url = "/control/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        record(self.request.user, "password")
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
+password = staff_view()(_PasswordChange.as_view())
+
+
+@require_GET
+@staff_view()
+def home(request: HttpRequest) -> HttpResponse:
+    waiting = Endorsement.objects.filter(state__in=Endorsement.AWAITING).count()
+    context = {
+        "waiting": waiting,
+        "statements": Statement.objects.all(),
+        "organiser": has_role(request.user, ORGANISERS),
+    }
+    return render(request, "control/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = QueueFilterForm(request.GET or None)
+    found = Endorsement.objects.select_related("statement", "duplicate_of")
+    found = filters.filter(found) if filters.is_valid() else found.none()
+    bulk = BulkForm(request.POST or None)
+    if request.method == "POST" and bulk.is_valid():
+        action, reason = bulk.cleaned_data["action"], bulk.cleaned_data["reason"]
+        with transaction.atomic():
+            for endorsement in bulk.cleaned_data["ids"].select_for_update():
+                getattr(endorsement, action)(request.user, reason)
+        messages.success(
+            request, _("%(n)d endorsements done.") % {"n": len(bulk.cleaned_data["ids"])}
+        )
+        return redirect(request.get_full_path())
+    page = Paginator(found.order_by("created_at", "pk"), 100).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "bulk": bulk}
+    return render(request, "control/queue.html", context, status=400 if bulk.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def endorsement(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Endorsement.objects.select_related("statement", "duplicate_of"), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        try:
+            with transaction.atomic():
+                locked = Endorsement.objects.select_for_update().get(pk=item.pk)
+                getattr(locked, action)(request.user, reason)
+        except StatementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Done."))
+            return redirect("control:queue")
+    context = {"item": item, "form": form}
+    return render(request, "control/endorsement.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(ORGANISERS)
+def invites(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = get_object_or_404(Statement, slug=slug)
+    form = InviteForm(request.POST or None)
+    link = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _invite, token = FoundingInvite.create(
+                statement, label=form.cleaned_data["label"], by=request.user
+            )
+        except StatementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            language = statement.primary_language
+            link = f"{settings.SITE_URL}/{language}/invite/{token}/"
+            form = InviteForm()
+    context = {
+        "statement": statement,
+        "form": form,
+        "link": link,
+        "invites": statement.invites.prefetch_related("endorsements").order_by("-created_at"),
+    }
+    return render(request, "control/invites.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@staff_view(ORGANISERS)
+def audit(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.order_by("-at", "-id")
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "control/audit.html", {"page": page})

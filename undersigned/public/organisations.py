@@ -1,0 +1,154 @@
+"""Public views for organisations: endorse, confirm, the list, and founding invitations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from undersigned.lib import tokens
+from undersigned.public.decorators import same_origin_post
+from undersigned.public.forms import EndorseForm, SignForm
+from undersigned.public.views import (
+    PUBLIC_CACHE,
+    _bad_link,
+    _problem,
+    _public_statement,
+    _statement_context,
+    counts_for,
+)
+from undersigned.statements.models import (
+    Endorsement,
+    FoundingInvite,
+    Statement,
+    StatementError,
+)
+
+
+def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
+    """What the public may see: approved, and only once the statement itself is public."""
+    if not statement.is_public:
+        return Endorsement.objects.none()
+    return (
+        Endorsement.objects.filter(statement=statement, state=Endorsement.State.APPROVED)
+        .select_related("statement")
+        .only("name", "country", "website", "kind", "note", "founding", "decided_at", "statement")
+        .order_by("name", "pk")
+    )
+
+
+def by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endorsement]]]:
+    """Group by country, countries in the reader's alphabetical order, founders first."""
+    groups: dict[str, list[Endorsement]] = {}
+    for endorsement in endorsements:
+        groups.setdefault(endorsement.country.name, []).append(endorsement)
+    for members in groups.values():
+        members.sort(key=lambda e: (not e.founding, e.name.casefold()))
+    return sorted(groups.items(), key=lambda item: item[0].casefold())
+
+
+@require_http_methods(["POST"])
+@same_origin_post
+def endorse(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _public_statement(slug)
+    form = EndorseForm(request.POST)
+    if not form.is_valid():
+        context = _statement_context(request, statement, SignForm(), 1, endorse_form=form)
+        return render(request, "public/statement.html", context, status=400)
+    try:
+        Endorsement.submit(statement, language=get_language(), **form.cleaned_data)
+    except StatementError as exc:
+        return _problem(request, _("We could not take your endorsement"), str(exc), 409)
+    return redirect("thanks", slug=statement.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
+    endorsement = None
+    if tokens.well_formed(token):
+        endorsement = (
+            Endorsement.objects.select_related("statement")
+            .filter(confirm_token_hash=tokens.token_hash(token))
+            .first()
+        )
+    if endorsement is None:
+        return _bad_link(request)
+    context = {"statement": endorsement.statement, "endorsement": endorsement}
+    if request.method == "POST":
+        with transaction.atomic():
+            endorsement = Endorsement.objects.select_for_update().get(pk=endorsement.pk)
+            try:
+                endorsement.confirm()
+            except StatementError as exc:
+                return render(request, "public/link_expired.html", {**context, "message": str(exc)})
+        return render(request, "public/endorsement_confirmed.html", context)
+    if endorsement.confirm_expires_at and endorsement.confirm_expires_at < timezone.now():
+        message = _("This link has expired.")
+        return render(request, "public/link_expired.html", {**context, "message": message})
+    return render(request, "public/endorsement_confirm.html", context)
+
+
+@require_GET
+@cache_control(**PUBLIC_CACHE)
+def organisations(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _public_statement(slug)
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    found = approved_organisations(statement)
+    if query:
+        found = found.filter(name__icontains=query)
+    groups = by_country(found)
+    context = {
+        "statement": statement,
+        "text": statement.text(get_language()),
+        "counts": counts_for(statement),
+        "groups": groups,
+        "matches": sum(len(members) for _country, members in groups),
+        "query": query,
+    }
+    return render(request, "public/organisations.html", context)
+
+
+def _invite_for(token: str) -> FoundingInvite | None:
+    if not tokens.well_formed(token):
+        return None
+    return (
+        FoundingInvite.objects.select_related("statement")
+        .filter(token_hash=tokens.token_hash(token))
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def invite(request: HttpRequest, token: str) -> HttpResponse:
+    founding = _invite_for(token)
+    if founding is None:
+        return _bad_link(request)
+    statement = founding.statement
+    if statement.state != Statement.State.DRAFT:
+        return redirect("statement", slug=statement.slug)
+    form = EndorseForm(request.POST or None, initial={"name": founding.label})
+    if request.method == "POST" and form.is_valid():
+        try:
+            Endorsement.submit(
+                statement, language=get_language(), invite=founding, **form.cleaned_data
+            )
+        except StatementError as exc:
+            return _problem(request, _("We could not take your endorsement"), str(exc), 409)
+        return render(request, "public/invite_thanks.html", {"statement": statement})
+    context = {
+        "statement": statement,
+        "text": statement.text(get_language()),
+        "endorse_form": form,
+        "action": request.path,
+    }
+    return render(request, "public/invite.html", context, status=400 if form.errors else 200)
