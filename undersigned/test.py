@@ -338,3 +338,68 @@ def http(
 
 def days(n: float) -> dt.timedelta:
     return dt.timedelta(days=n)
+
+
+def totp_device(user: AbstractUser) -> Any:
+    """A confirmed TOTP device for USER, as after the two-factor set-up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device: Any, at: float | None = None) -> str:
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def staff_client(user: AbstractUser | None) -> Any:
+    """A test client logged in as USER with a verified second factor (None: anonymous)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = Client()
+    if user is None:
+        return client
+    client.force_login(user)
+    if user.is_staff:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client
+
+
+def make_endorsement(
+    statement: Statement,
+    *,
+    name: str = "Free Union of Kyiv",
+    country: str = "UA",
+    website: str = "https://union.example.org/",
+    email: str = "contact@union.example.org",
+    kind: str = "union",
+    language: str = "en",
+    state: str = "confirmed",
+    **extra: Any,
+) -> Any:
+    """An endorsement already in STATE (pending_confirmation, confirmed or approved)."""
+    from undersigned.statements.models import Endorsement
+
+    endorsement = Endorsement.submit(
+        statement,
+        language=language,
+        name=name,
+        country=country,
+        website=website,
+        kind=kind,
+        contact_name="Olena Contact",
+        contact_email=email,
+        **extra,
+    )
+    if state != Endorsement.State.PENDING:
+        endorsement.confirm()
+    if state == Endorsement.State.APPROVED:
+        endorsement.approve(by=make_user(f"approver{endorsement.pk}", MODERATORS))
+    return endorsement

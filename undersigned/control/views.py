@@ -141,7 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view()
 def queue(request: HttpRequest) -> HttpResponse:
-    filters = QueueFilterForm(request.GET or None)
+    filters = QueueFilterForm(request.GET)
     found = Endorsement.objects.select_related("statement", "duplicate_of")
     found = filters.filter(found) if filters.is_valid() else found.none()
     bulk = BulkForm(request.POST or None)

@@ -73,7 +73,7 @@ class Endorsement(models.Model):
     AWAITING = (State.CONFIRMED, State.MORE_INFO)
 
     statement = models.ForeignKey(Statement, models.CASCADE, related_name="endorsements")
-    version = models.ForeignKey(StatementVersion, models.PROTECT, related_name="+")
+    version = models.ForeignKey(StatementVersion, models.RESTRICT, related_name="+")
     language = models.CharField(max_length=8)
     state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING)
     # Public once approved: the organisation speaks publicly by endorsing.

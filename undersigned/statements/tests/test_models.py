@@ -59,9 +59,9 @@ def test_confirm_counts_and_withdraw_uncounts() -> None:
     signature, _ = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
     assert signature is not None
     signature.confirm()
-    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0}
+    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0, "organisations": 0}
     signature.withdraw()
-    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 0}
+    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 0, "organisations": 0}
     assert signature.public_name == ""
 
 
@@ -70,7 +70,7 @@ def test_a_hidden_signature_is_counted_but_not_listed() -> None:
     signature, _ = Signature.sign(statement, visibility=Visibility.HIDDEN, **SIGNER)
     assert signature is not None
     signature.confirm()
-    assert statement.counts() == {"counted": 1, "listed": 0, "unverified": 0}
+    assert statement.counts() == {"counted": 1, "listed": 0, "unverified": 0, "organisations": 0}
 
 
 def test_a_quarantined_signature_confirms_but_never_counts() -> None:

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from undersigned.control.audit import record
+from undersigned.control.models import AuditEntry
+from undersigned.control.roles import MODERATORS, ORGANISERS
+from undersigned.test import make_endorsement, make_statement, make_user, staff_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_record_keeps_who_what_and_why() -> None:
+    moderator = make_user("max", MODERATORS)
+    endorsement = make_endorsement(make_statement())
+    entry = record(moderator, "edit", endorsement, reason="typo in the name")
+    assert entry.actor_label == "max@example.org"
+    assert (entry.object_type, entry.object_id) == ("statements.endorsement", str(endorsement.pk))
+    assert entry.object_label == "Free Union of Kyiv (UA)"
+    assert entry.reason == "typo in the name" and entry.at
+
+
+def test_it_refuses_unknown_actions() -> None:
+    with pytest.raises(ValueError):
+        record(None, "delete_everything")
+
+
+def test_entries_are_never_changed_or_deleted() -> None:
+    entry = record(None, "export")
+    entry.reason = "rewritten"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    assert AuditEntry.objects.get().reason == ""
+
+
+def test_nobody_has_change_or_delete_permissions() -> None:
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="control").values_list(
+            "codename", flat=True
+        )
+    )
+    assert codenames == {"view_auditentry"}
+
+
+def test_entries_outlive_the_object_and_the_account() -> None:
+    moderator = make_user("max", MODERATORS)
+    statement = make_statement()
+    endorsement = make_endorsement(statement)
+    endorsement.approve(by=moderator, reason="ok")
+    statement.delete()
+    moderator.delete()
+    entry = AuditEntry.objects.get(action="approve")
+    assert entry.actor is None and entry.actor_label == "max@example.org"
+    assert entry.object_label == "Free Union of Kyiv (UA)"
+
+
+def test_organisers_see_the_log() -> None:
+    organiser = make_user("olga", ORGANISERS)
+    record(organiser, "export", reason="delivery package")
+    html = staff_client(organiser).get("/control/audit/").content.decode()
+    assert "delivery package" in html and "olga@example.org" in html
+
+
+def test_the_admin_shows_it_read_only() -> None:
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser(
+        "root@example.org", "root@example.org", "x" * 20
+    )
+    entry = record(root, "export")
+    client = staff_client(root)
+    assert client.get("/admin/control/auditentry/").status_code == 200
+    assert client.get("/admin/control/auditentry/add/").status_code == 403
+    assert (
+        client.post(f"/admin/control/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from undersigned.control.models import AuditEntry
+from undersigned.control.roles import MODERATORS
+from undersigned.delivery.emails import deliver_all
+from undersigned.delivery.models import OutboxMessage
+from undersigned.lib import sealing
+from undersigned.lib.sealing import load_private_key
+from undersigned.statements.models import Endorsement, StatementError
+from undersigned.test import TEST_KEYS, make_endorsement, make_statement, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_seals_the_contact_and_keeps_no_address_in_the_clear() -> None:
+    statement = make_statement()
+    endorsement = make_endorsement(statement, state="pending_confirmation")
+    sealed = sealing.unseal(load_private_key(TEST_KEYS[1]), endorsement.sealed)
+    assert sealed["contact_email"] == "contact@union.example.org"
+    assert sealed["contact_name"] == "Olena Contact"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM statements_endorsement")
+        row = repr(cursor.fetchall())
+    assert "contact@union" not in row and "Olena" not in row
+    assert endorsement.state == "pending_confirmation"
+    assert OutboxMessage.objects.get().kind == "endorse_confirm"
+
+
+def test_it_flags_a_contact_on_the_organisations_own_domain() -> None:
+    statement = make_statement()
+    own = make_endorsement(statement)
+    other = make_endorsement(
+        statement, name="Other", website="https://other.example.net/", email="x@gmail.com"
+    )
+    assert own.domain_matches and not other.domain_matches
+
+
+def test_likely_duplicates_are_flagged_never_merged() -> None:
+    statement = make_statement()
+    first = make_endorsement(statement, name="Free Union of Kyiv")
+    same_name = make_endorsement(statement, name="FREE union of  Kyiv!", website="https://a.org/")
+    same_site = make_endorsement(
+        statement, name="Another name", website="https://www.union.example.org/x"
+    )
+    elsewhere = make_endorsement(
+        statement, name="Free Union of Kyiv", country="PL", website="https://b.org/"
+    )
+    assert same_name.duplicate_of == first and same_site.duplicate_of == first
+    assert elsewhere.duplicate_of is None and first.duplicate_of is None
+    assert Endorsement.objects.count() == 4
+
+
+def test_confirm_moves_it_to_the_moderation_queue_once() -> None:
+    endorsement = make_endorsement(make_statement(), state="pending_confirmation")
+    endorsement.confirm()
+    assert endorsement.state == "confirmed" and endorsement.confirm_token_hash is None
+    with pytest.raises(StatementError):
+        endorsement.confirm()
+
+
+def test_approve_counts_emails_the_contact_erases_the_address_and_is_audited() -> None:
+    statement = make_statement()
+    endorsement = make_endorsement(statement)
+    moderator = make_user("max", MODERATORS)
+    endorsement.approve(by=moderator, reason="Known union")
+    endorsement.refresh_from_db()
+    assert endorsement.state == "approved" and endorsement.contact_box is None
+    assert endorsement.decided_by == moderator
+    assert statement.counts()["organisations"] == 1
+    entry = AuditEntry.objects.get(action="approve")
+    assert (entry.actor, entry.object_id, entry.reason) == (
+        moderator,
+        str(endorsement.pk),
+        "Known union",
+    )
+    deliver_all()
+    assert mail.outbox[-1].to == ["contact@union.example.org"]
+    assert "approved" in mail.outbox[-1].body
+
+
+def test_reject_needs_a_reason_and_sends_it_in_the_contacts_language() -> None:
+    statement = make_statement()
+    endorsement = make_endorsement(statement, language="uk")
+    moderator = make_user("max", MODERATORS)
+    with pytest.raises(StatementError):
+        endorsement.reject(by=moderator, reason=" ")
+    endorsement.reject(by=moderator, reason="Не вдалося перевірити")
+    endorsement.refresh_from_db()
+    assert endorsement.state == "rejected" and endorsement.contact_box is None
+    assert statement.counts()["organisations"] == 0
+    deliver_all()
+    message = mail.outbox[-1]
+    assert message.extra_headers["Content-Language"] == "uk"
+    assert "Не вдалося перевірити" in message.body
+    assert "Hello" not in message.body
+
+
+def test_ask_more_keeps_the_address_until_the_decision(settings: object) -> None:
+    settings.MODERATION_REPLY_TO = "moderators@example.org"  # type: ignore[attr-defined]
+    endorsement = make_endorsement(make_statement())
+    moderator = make_user("max", MODERATORS)
+    endorsement.ask_more(by=moderator, question="Who signs for the union?")
+    assert endorsement.state == "more_info_requested" and endorsement.contact_box
+    deliver_all()
+    assert "Who signs for the union?" in mail.outbox[-1].body
+    assert mail.outbox[-1].reply_to == ["moderators@example.org"]
+    endorsement.approve(by=moderator)
+    assert endorsement.contact_box is None
+    assert [e.action for e in AuditEntry.objects.order_by("id")] == ["ask_more", "approve"]
+
+
+def test_a_decided_endorsement_cannot_be_decided_again() -> None:
+    endorsement = make_endorsement(make_statement(), state="approved")
+    moderator = make_user("max", MODERATORS)
+    with pytest.raises(StatementError):
+        endorsement.reject(by=moderator, reason="changed my mind")
+    with pytest.raises(StatementError):
+        endorsement.approve(by=moderator)
+
+
+def test_an_unconfirmed_endorsement_cannot_be_approved() -> None:
+    endorsement = make_endorsement(make_statement(), state="pending_confirmation")
+    with pytest.raises(StatementError):
+        endorsement.approve(by=make_user("max", MODERATORS))
