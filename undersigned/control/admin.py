@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from undersigned.control.audit import record
 from undersigned.control.models import AuditEntry
 
 # Without this the admin's own login would let a password alone in; OTPAdminSite makes the
@@ -21,6 +23,34 @@ def _login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
 
 
 admin.site.login = _login  # type: ignore[method-assign]
+
+
+class Audited:
+    """Writes every admin addition, change and deletion to the audit log too."""
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        record(request.user, "edit", obj, reason=_("added"))
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        record(request.user, "edit", obj, reason=str(message) if message else "")
+        return super().log_change(request, obj, message)  # type: ignore[misc]
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        for obj in queryset:
+            record(request.user, "erase", obj)
+        return super().log_deletions(request, queryset)  # type: ignore[misc]
+
+
+def audit_every_admin() -> None:
+    """Give every registered ModelAdmin the Audited behaviour, whichever app registered it.
+
+    Called from ControlConfig.ready(), after every app's admin module has been imported.
+    """
+    for model_admin in admin.site._registry.values():
+        cls = type(model_admin)
+        if not issubclass(cls, Audited):
+            model_admin.__class__ = type(cls.__name__, (Audited, cls), {})
 
 
 @admin.register(AuditEntry)

@@ -27,7 +27,7 @@ def staff_view(role: str = "moderators") -> Callable[[Callable[..., HttpResponse
                 return redirect_to_login(request.get_full_path())
             if not allowed(user):
                 raise PermissionDenied
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not user.is_verified():  # type: ignore[attr-defined]
                 if user_has_device(user):
                     return redirect_to_login(request.get_full_path())
                 return redirect("control:two_factor")

@@ -100,7 +100,7 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if (
             cleaned.get("action") in ("reject", "ask_more")
             and not cleaned.get("reason", "").strip()

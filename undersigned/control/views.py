@@ -123,7 +123,7 @@ class _PasswordChange(PasswordChangeView):
         return response
 
 
-password = staff_view()(_PasswordChange.as_view())
+password = staff_view()(_PasswordChange.as_view())  # type: ignore[arg-type]
 
 
 @require_GET

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from undersigned.control.audit import record
 from undersigned.statements.models import Signature, Statement, StatementVersion
 
 
@@ -42,12 +43,14 @@ class StatementAdmin(admin.ModelAdmin):
         for statement in queryset:  # type: ignore[attr-defined]
             if statement.state == Statement.State.DRAFT:
                 statement.publish()
+                record(request.user, "edit", statement, reason="published")
 
     @admin.action(description=_("Close the selected statements"))
     def close(self, request: HttpRequest, queryset: object) -> None:
         for statement in queryset:  # type: ignore[attr-defined]
             if statement.state == Statement.State.PUBLISHED:
                 statement.close()
+                record(request.user, "edit", statement, reason="closed")
 
 
 @admin.register(StatementVersion)

@@ -225,6 +225,18 @@ class Endorsement(models.Model):
         )
         return endorsement
 
+    @classmethod
+    def purge_unconfirmed(cls, now: dt.datetime | None = None) -> int:
+        """Delete endorsements whose confirmation link expired unused; safe to run twice.
+
+        They never became endorsements, and they hold an address (contact_box) that nobody
+        confirmed, which must not wait on the server for a decision that will never come.
+        """
+        now = now or timezone.now()
+        expired = cls.objects.filter(state=cls.State.PENDING, confirm_expires_at__lt=now)
+        deleted, _by_model = expired.delete()
+        return deleted
+
     def confirm(self, now: dt.datetime | None = None) -> None:
         now = now or timezone.now()
         if self.state != self.State.PENDING:

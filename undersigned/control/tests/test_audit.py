@@ -79,3 +79,36 @@ def test_the_admin_shows_it_read_only() -> None:
         == 403
     )
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_admin_changes_and_actions_are_recorded() -> None:
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser(
+        "root@example.org", "root@example.org", "x" * 20
+    )
+    statement = make_statement(state="draft")
+    client = staff_client(root)
+    response = client.post(
+        "/admin/statements/statement/",
+        {"action": "publish", "_selected_action": [statement.pk]},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="edit")
+    assert (entry.actor, entry.object_id, entry.reason) == (root, str(statement.pk), "published")
+
+
+def test_admin_deletions_are_recorded_and_outlive_the_row() -> None:
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser(
+        "root@example.org", "root@example.org", "x" * 20
+    )
+    statement = make_statement("gone", state="draft")
+    response = staff_client(root).post(
+        "/admin/statements/statement/",
+        {"action": "delete_selected", "_selected_action": [statement.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="erase")
+    assert (entry.object_type, entry.object_label) == ("statements.statement", "gone")

@@ -126,3 +126,22 @@ def test_an_unconfirmed_endorsement_cannot_be_approved() -> None:
     endorsement = make_endorsement(make_statement(), state="pending_confirmation")
     with pytest.raises(StatementError):
         endorsement.approve(by=make_user("max", MODERATORS))
+
+
+def test_unconfirmed_endorsements_are_purged_once_their_link_expires() -> None:
+    import datetime as dt
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+
+    statement = make_statement()
+    make_endorsement(statement, name="Never confirmed", state="pending_confirmation")
+    kept = make_endorsement(statement, name="Confirmed", website="https://c.example/")
+    assert Endorsement.purge_unconfirmed() == 0
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=4)):
+        out = StringIO()
+        call_command("purge_endorsements", stdout=out)
+        call_command("purge_endorsements", stdout=StringIO())
+    assert "deleted 1" in out.getvalue()
+    assert list(Endorsement.objects.all()) == [kept]
