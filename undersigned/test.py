@@ -364,7 +364,7 @@ def staff_client(user: AbstractUser | None) -> Any:
     client = Client()
     if user is None:
         return client
-    client.force_login(user)
+    client.force_login(user)  # type: ignore[arg-type]
     if user.is_staff:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id

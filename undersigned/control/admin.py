@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from undersigned.control.audit import record
@@ -29,7 +28,7 @@ class Audited:
     """Writes every admin addition, change and deletion to the audit log too."""
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        record(request.user, "edit", obj, reason=_("added"))
+        record(request.user, "edit", obj, reason="added")
         return super().log_addition(request, obj, message)  # type: ignore[misc]
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:

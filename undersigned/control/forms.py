@@ -65,7 +65,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Any")), *countries]
+        self.fields["country"].choices = [("", _("Any")), *countries]  # type: ignore[attr-defined]
 
     def filter(self, endorsements: Any) -> Any:
         data = self.cleaned_data

@@ -164,7 +164,7 @@ class EndorseForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose…")), *countries]
+        self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)
 

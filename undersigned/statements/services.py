@@ -13,6 +13,7 @@ from undersigned.lib import markdown, sealing
 from undersigned.lib.statement_files import StatementSource
 from undersigned.statements.models import (
     CountShard,
+    Endorsement,
     Signature,
     Statement,
     StatementError,
@@ -137,9 +138,14 @@ def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
             .count()
         )
         actual = {k: rows[k] for k in ("counted", "listed", "unverified")}
+        actual["organisations"] = Endorsement.objects.filter(
+            statement=statement, state=Endorsement.State.APPROVED
+        ).count()
         shown = statement.counts()
         if fix and shown != actual:
-            CountShard.objects.filter(statement=statement).update(counted=0, listed=0, unverified=0)
+            CountShard.objects.filter(statement=statement).update(
+                counted=0, listed=0, unverified=0, organisations=0
+            )
             CountShard.objects.filter(statement=statement, shard=0).update(**actual)
     extra = {k: rows[k] for k in ("quarantined", "invalidated", "pending", "withdrawn")}
     extra["wrongly_flagged"] = wrong_flag

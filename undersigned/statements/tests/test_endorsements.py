@@ -145,3 +145,21 @@ def test_unconfirmed_endorsements_are_purged_once_their_link_expires() -> None:
         call_command("purge_endorsements", stdout=StringIO())
     assert "deleted 1" in out.getvalue()
     assert list(Endorsement.objects.all()) == [kept]
+
+
+def test_the_organisations_count_reconciles_with_the_approved_rows() -> None:
+    from django.db.models import F
+
+    from undersigned.statements.models import CountShard
+    from undersigned.statements.services import reconcile
+
+    statement = make_statement()
+    make_endorsement(statement, state="approved")
+    make_endorsement(statement, name="Waiting", website="https://w.example/")
+    assert reconcile(statement).drift == {}
+    CountShard.objects.filter(statement=statement, shard=2).update(
+        organisations=F("organisations") + 3
+    )
+    assert reconcile(statement).drift == {"organisations": 3}
+    reconcile(statement, fix=True)
+    assert statement.counts()["organisations"] == 1

@@ -71,7 +71,7 @@ def test_reconcile_finds_and_fixes_drift() -> None:
     assert report.drift == {"counted": 7}
     reconcile(statement, fix=True)
     assert reconcile(statement).drift == {}
-    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0}
+    assert statement.counts() == {"counted": 1, "listed": 1, "unverified": 0, "organisations": 0}
 
 
 def test_the_reconcile_command_exits_non_zero_on_drift() -> None:
