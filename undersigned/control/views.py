@@ -107,7 +107,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             record(user, "two_factor")
             return redirect("control:home")
         form.add_error("token", _("This code is not right. Check your device's clock and retry."))
-    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=False)
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, light="white")
     context = {"form": form, "qr": mark_safe(qr), "uri": device.config_url}  # noqa: S308
     return render(request, "control/two_factor.html", context, status=400 if form.errors else 200)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from undersigned.lib import tokens
+from undersigned.lib import organisations, tokens
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, SignForm
 from undersigned.public.views import (
@@ -99,12 +99,14 @@ def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @cache_control(**PUBLIC_CACHE)
-def organisations(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
     query = " ".join(request.GET.get("q", "").split())[:100]
     found = approved_organisations(statement)
     if query:
-        found = found.filter(name__icontains=query)
+        # The stored normalised name is case-folded in Python, so the search ignores case
+        # in every script, even where the database's own case folding is ASCII-only.
+        found = found.filter(normalised_name__contains=organisations.normalise_name(query))
     groups = by_country(found)
     context = {
         "statement": statement,

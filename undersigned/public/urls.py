@@ -13,6 +13,6 @@ urlpatterns = [
     path("<slug:slug>/sign/", views.sign, name="sign"),
     path("<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("<slug:slug>/endorse/", organisations.endorse, name="endorse"),
-    path("<slug:slug>/organisations/", organisations.organisations, name="organisations"),
+    path("<slug:slug>/organisations/", organisations.organisation_list, name="organisations"),
     path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
 ]

@@ -53,6 +53,9 @@ def test_search_is_server_side() -> None:
     html = Client().get(LIST, {"q": "lviv"}).content.decode()
     assert "Lviv Media" in html and "Kyiv Union" not in html
     assert "1 organisation matches" in html
+    make_endorsement(statement, name="Профспілка «Київ»", website="https://k.ua/", state="approved")
+    html = Client().get(LIST, {"q": "ПРОФСПІЛКА київ"}).content.decode()
+    assert "Профспілка «Київ»" in html and "Lviv Media" not in html
     html = Client().get(LIST, {"q": "nothing like this"}).content.decode()
     assert "0 organisations match" in html
 
