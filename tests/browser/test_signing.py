@@ -4,8 +4,8 @@ without JavaScript, in headless Chromium against the real server, worker and SMT
 from __future__ import annotations
 
 import itertools
-from email.header import decode_header, make_header
 import re
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
