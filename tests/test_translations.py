@@ -4,12 +4,14 @@ numbers follow the reader's language."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_python
+from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.test import Client
@@ -22,7 +24,7 @@ from undersigned.test import make_statement
 PACKAGE = Path(settings.BASE_DIR)
 LOCALES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 # The keywords Django's makemessages gives xgettext, in Babel's notation.
-KEYWORDS = {
+KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,
     "gettext_lazy": None,
@@ -57,25 +59,13 @@ def extracted() -> set[tuple[str | None, str]]:
         text = path.read_text(encoding="utf-8")
         if path.suffix != ".py":
             text = templatize(text, origin=str(path))
-        for _line, _func, message, _comments, context in _extract(text):
+        for _line, message, _comments, context in extract(
+            "python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS
+        ):
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:
                 found.add((context, msgid))
     return found
-
-
-def _extract(text: str) -> Iterator[tuple[int, str, str | tuple[str, ...], list[str], str | None]]:
-    import io
-
-    for line, func, message, comments in extract_python(
-        io.BytesIO(text.encode("utf-8")), KEYWORDS.keys(), [], {"encoding": "utf-8"}
-    ):
-        spec = KEYWORDS[func]
-        messages = message if isinstance(message, tuple) else (message,)
-        context = None
-        if spec and isinstance(spec[0], tuple):  # pgettext family: the first is the context
-            context, messages = messages[0], messages[1:]
-        yield line, func, messages if len(messages) > 1 else messages[0], comments, context
 
 
 @pytest.mark.parametrize("language", LOCALES)
@@ -87,7 +77,8 @@ def test_every_interface_string_is_translated_and_none_is_fuzzy(language: str) -
             continue
         if message.fuzzy:
             fuzzy.append(message.id)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        raw = message.string
+        strings = [str(x) for x in raw] if isinstance(raw, tuple | list) else [str(raw or "")]
         wanted = catalog.num_plurals if message.pluralizable else 1
         if len(strings) < wanted or not all(s.strip() for s in strings):
             missing.append(message.id)

@@ -85,9 +85,11 @@ def test_read_sign_confirm_withdraw(visit: Any, site: LiveSite, language: str) -
     v.inspect("confirm-done")
     page.goto(links["confirm"])
     assert page.locator("h1").inner_text() == t(language, "Already done")
+    v.inspect("confirm-already")
 
     wait_for_count(page, f"{site.url}/{language}/{SLUG}/", before + 1)
     assert f"Test Signer {language}" in page.locator(".signers").inner_text()
+    v.inspect("statement-signed")
 
     page.goto(links["manage"])
     v.inspect("manage")
