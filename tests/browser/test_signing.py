@@ -79,6 +79,7 @@ def test_read_sign_confirm_withdraw(visit: Any, site: LiveSite, language: str) -
     links = links_in(message)
     assert links["confirm"].startswith(f"{site.url}/{language}/confirm/")
     page.goto(links["confirm"])
+    assert page.locator(".what cite").get_attribute("lang") == language
     v.inspect("confirm")
     page.click(f"button:text-is('{t(language, 'Confirm my signature')}')")
     assert page.locator("h1").inner_text() == t(language, "Thank you: your signature is confirmed")

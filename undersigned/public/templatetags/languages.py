@@ -38,3 +38,9 @@ def served(codes: list[str]) -> list[str]:
     """The codes among CODES that have a URL prefix here (a statement may have others)."""
     interface = {code for code, _name in settings.LANGUAGES}
     return [code for code in codes if code in interface]
+
+
+@register.filter
+def text_in(statement: Any, language: str) -> Any:
+    """The statement's current text in LANGUAGE (else its primary language)."""
+    return statement.text(language)
