@@ -21,7 +21,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed messages
-install-test: $(VENV)/.installed-test messages
+install-test: $(VENV)/.installed-test node_modules/.installed messages
+
+# axe-core and the Nu HTML Checker for the browser tests, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Compile the gettext catalogues with Babel, so no system gettext is needed.
 messages:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -129,3 +131,27 @@ def test_a_statement_without_organisers_key_fails_closed() -> None:
 def test_get_is_not_allowed_on_the_sign_url() -> None:
     make_statement()
     assert Client().get(URL).status_code == 405
+
+
+def test_each_error_is_tied_to_its_field_and_summarised_with_a_link() -> None:
+    make_statement()
+    body = post({**GOOD, "name": "", "visibility": "9"}).content.decode()
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="id_name"', body)
+    assert re.search(
+        r'id="id_name"[^>]*aria-describedby="id_name_error"|'
+        r'aria-describedby="id_name_error"[^>]*id="id_name"',
+        body,
+    )
+    assert '<p class="error" id="id_name_error">' in body
+    assert 'aria-describedby="id_visibility_error"' in body
+    assert 'id="id_visibility_error"' in body
+    assert '<a href="#id_name">' in body and '<a href="#id_visibility_0">' in body
+    assert "<title>Error:" in body
+
+
+def test_help_text_is_referenced_by_an_id_that_exists() -> None:
+    make_statement()
+    body = Client().get("/en/stop-the-war/").content.decode()
+    assert 'aria-describedby="id_email_helptext"' in body
+    assert 'id="id_email_helptext"' in body
+    assert "aria-invalid" not in body
