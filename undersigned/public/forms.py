@@ -6,11 +6,12 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from undersigned.statements.models import Visibility
+from undersigned.statements.models import Statement, Visibility, is_high_risk
 
 
 def reject_control_characters(value: str) -> None:
@@ -73,11 +74,13 @@ class SignForm(forms.Form):
             "max_length": _("Please keep the affiliation under %(limit_value)d characters.")
         },
     )
+    # Not required: a signer who picks nothing gets the default rule in clean().
     visibility = forms.TypedChoiceField(
         label=_("How may we show your signature?"),
         choices=Visibility.choices,
         coerce=int,
-        initial=Visibility.HIDDEN,
+        required=False,
+        empty_value=None,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
     )
@@ -85,11 +88,79 @@ class SignForm(forms.Form):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, statement: Statement | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["email"].validators.append(reject_control_characters)
+        if statement is not None and statement.allow_no_email:
+            email = self.fields["email"]
+            email.required = False
+            email.label = _("Email address (optional)")
+            email.help_text = _(
+                "We send you one link to confirm; it is never shown. Without an email your "
+                "signature is counted separately, as unverified."
+            )
+        # The form cannot know the country before it is sent, so "not public" is the only
+        # safe thing to pre-select. With another instance default nothing is pre-selected,
+        # and clean() applies the rule: high-risk country → not public, else the default.
+        if settings.DEFAULT_VISIBILITY == Visibility.HIDDEN:
+            self.fields["visibility"].initial = Visibility.HIDDEN
+        elif settings.HIGH_RISK_COUNTRIES:
+            self.fields["visibility"].help_text = _(
+                "If you choose nothing: “%(default)s”, or “%(hidden)s” for signers from "
+                "%(countries)s."
+            ) % {
+                "default": Visibility(settings.DEFAULT_VISIBILITY).label,
+                "hidden": Visibility.HIDDEN.label,
+                "countries": ", ".join(
+                    str(dict(countries).get(c, c)) for c in settings.HIGH_RISK_COUNTRIES
+                ),
+            }
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
         return email.strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("visibility") is None and "visibility" not in self.errors:
+            country = data.get("country") or ""
+            data["visibility"] = (
+                Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
+            )
+        return data
+
+
+class ManageForm(forms.Form):
+    """What a signer may do through the link in their email."""
+
+    action = forms.ChoiceField(
+        choices=[("withdraw", "withdraw"), ("lower", "lower"), ("erase", "erase")],
+        required=False,
+        error_messages={"invalid_choice": _("Please use one of the buttons.")},
+    )
+    visibility = forms.TypedChoiceField(
+        label=_("Show my signature as"),
+        choices=Visibility.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
+    )
+
+    def __init__(self, *args: Any, current: int = Visibility.PUBLIC, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only levels below the chosen one are offered: visibility never goes back up.
+        field = self.fields["visibility"]
+        field.choices = [(v, label) for v, label in Visibility.choices if v > current]
+
+    def clean_action(self) -> str:
+        # The withdraw button predates the others; a bare POST still withdraws.
+        return self.cleaned_data["action"] or "withdraw"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "lower" and data.get("visibility") is None:
+            self.add_error("visibility", _("Please choose how your signature is shown."))
+        return data
