@@ -189,7 +189,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_link(request)
     statement = signature.statement
     withdrawn = signature.status == Signature.Status.WITHDRAWN
-    form = ManageForm(request.POST or None, current=signature.visibility)
+    data = request.POST if request.method == "POST" else None
+    form = ManageForm(data, current=signature.visibility)
     if request.method == "POST" and form.is_valid():
         action = form.cleaned_data["action"]
         with transaction.atomic():
