@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -180,9 +180,13 @@ def forget_deleted_pages() -> None:
     copies the log back and empties it; if readers hold it open, the next one finishes.
     PostgreSQL's dead tuples are reclaimed by (auto)vacuum and never appear in a dump.
     """
-    if connection.vendor == "sqlite":
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    try:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        pass  # busy: a later checkpoint (the hourly purge runs one) finishes the job
 
 
 class Visibility(models.IntegerChoices):
