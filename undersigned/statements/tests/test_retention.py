@@ -120,9 +120,6 @@ def test_a_run_killed_halfway_then_rerun_ends_in_the_same_state(
     step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world()
-    with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
-        reference_id = Signature.objects.order_by("pk").first()
-        assert reference_id is not None
     # Reference: the same world, purged in one go, in a savepoint we roll back.
     from django.db import transaction
 
