@@ -334,6 +334,7 @@ class Signature(models.Model):
                 "confirm_token_hash",
             ]
         )
+        transaction.on_commit(forget_deleted_pages)
 
     def lower_visibility(self, level: int) -> None:
         """Show less of this signature; a signer can never raise it again (P4).
@@ -355,6 +356,7 @@ class Signature(models.Model):
             setattr(self, name, value)
         self._recount(was_counted, was_listed)
         self.save(update_fields=["visibility", *fields])
+        transaction.on_commit(forget_deleted_pages)
 
     def erase(self, now: dt.datetime | None = None) -> None:
         """Delete everything that could name the signer; the count drops if it counted.
