@@ -33,6 +33,18 @@ class LineField(forms.CharField):
         return unicodedata.normalize("NFC", text) if text else ""
 
 
+def visibility_field(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=Visibility.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
+    )
+
+
 class SignForm(forms.Form):
     name = LineField(
         label=_("Your name"),
@@ -75,15 +87,7 @@ class SignForm(forms.Form):
         },
     )
     # Not required: a signer who picks nothing gets the default rule in clean().
-    visibility = forms.TypedChoiceField(
-        label=_("How may we show your signature?"),
-        choices=Visibility.choices,
-        coerce=int,
-        required=False,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
-    )
+    visibility = visibility_field(_("How may we show your signature?"))
     consent = forms.BooleanField(
         label=_("Send me occasional news about this campaign."), required=False
     )
@@ -139,15 +143,7 @@ class ManageForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Please use one of the buttons.")},
     )
-    visibility = forms.TypedChoiceField(
-        label=_("Show my signature as"),
-        choices=Visibility.choices,
-        coerce=int,
-        required=False,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
-    )
+    visibility = visibility_field(_("Show my signature as"))
 
     def __init__(self, *args: Any, current: int = Visibility.PUBLIC, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

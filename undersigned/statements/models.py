@@ -425,35 +425,9 @@ class Signature(models.Model):
             raise StatementError(_("This statement cannot take signatures yet."))
         if not statement.accepting_signatures(now.date()):
             raise StatementError(_("This statement is not accepting signatures."))
-        if not email:
-            if not statement.allow_no_email:
-                raise StatementError(_("This statement needs an email address to sign."))
-            return cls._sign_unverified(
-                statement,
-                language=language,
-                name=name,
-                country=country,
-                city=city,
-                affiliation=affiliation,
-                visibility=visibility,
-                consent=consent,
-                quarantined=quarantined,
-                now=now,
-            ), None
-        neutral = is_high_risk(country)
-        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
+        if not email and not statement.allow_no_email:
+            raise StatementError(_("This statement needs an email address to sign."))
         version = statement.text(language)
-        confirm_token, confirm_hash = tokens.new_token()
-        manage_token, manage_hash = tokens.new_token()
-        existing = (
-            cls.objects.filter(statement=statement, email_digest=digest)
-            .exclude(status=cls.Status.WITHDRAWN)
-            .first()
-        )
-        if existing is not None:
-            return None, existing._already_signed(
-                email, language, manage_token, manage_hash, neutral=neutral
-            )
         sealed = sealing.seal(
             statement.public_key,
             {
@@ -469,6 +443,34 @@ class Signature(models.Model):
                 "signed_at": now.isoformat(),
             },
         )
+        if not email:
+            unverified = cls.objects.create(
+                statement=statement,
+                version=version,
+                language=language,
+                status=cls.Status.UNVERIFIED,
+                sealed=sealed,
+                country=country,
+                visibility=visibility,
+                quarantined=quarantined,
+                created_at=now,
+                **cls.public_fields(visibility, name, city, affiliation),
+            )
+            statement.bump(unverified=int(unverified._counts_as_unverified))
+            return unverified, None
+        neutral = is_high_risk(country)
+        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
+        confirm_token, confirm_hash = tokens.new_token()
+        manage_token, manage_hash = tokens.new_token()
+        existing = (
+            cls.objects.filter(statement=statement, email_digest=digest)
+            .exclude(status=cls.Status.WITHDRAWN)
+            .first()
+        )
+        if existing is not None:
+            return None, existing._already_signed(
+                email, language, manage_token, manage_hash, neutral=neutral
+            )
         signature = cls(
             statement=statement,
             version=version,
@@ -512,52 +514,6 @@ class Signature(models.Model):
             },
         )
         return signature, message
-
-    @classmethod
-    def _sign_unverified(
-        cls,
-        statement: Statement,
-        *,
-        language: str,
-        name: str,
-        country: str,
-        city: str,
-        affiliation: str,
-        visibility: int,
-        consent: bool,
-        quarantined: bool,
-        now: dt.datetime,
-    ) -> Signature:
-        version = statement.text(language)
-        sealed = sealing.seal(
-            statement.public_key,
-            {
-                "name": name,
-                "email": "",
-                "country": country,
-                "city": city,
-                "affiliation": affiliation,
-                "visibility": visibility,
-                "consent": consent,
-                "language": language,
-                "version": version.number,
-                "signed_at": now.isoformat(),
-            },
-        )
-        signature = cls.objects.create(
-            statement=statement,
-            version=version,
-            language=language,
-            status=cls.Status.UNVERIFIED,
-            sealed=sealed,
-            country=country,
-            visibility=visibility,
-            quarantined=quarantined,
-            created_at=now,
-            **cls.public_fields(visibility, name, city, affiliation),
-        )
-        statement.bump(unverified=int(signature._counts_as_unverified))
-        return signature
 
     def _already_signed(
         self,

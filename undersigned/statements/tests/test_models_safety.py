@@ -9,18 +9,12 @@ from django.test import override_settings
 from undersigned.delivery.models import OutboxMessage
 from undersigned.statements.models import Signature, StatementError, Visibility
 from undersigned.statements.services import reconcile
+from undersigned.statements.tests.test_models import SIGNER as BASE_SIGNER
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
 
-SIGNER = {
-    "language": "en",
-    "name": "Anna Maria Kovalenko",
-    "email": "anna@example.org",
-    "country": "UA",
-    "city": "Lviv",
-    "affiliation": "Teachers' union",
-}
+SIGNER = {**BASE_SIGNER, "name": "Anna Maria Kovalenko"}
 
 
 def confirmed(visibility: int, **extra: object) -> Signature:
