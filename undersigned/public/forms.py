@@ -33,7 +33,7 @@ class LineField(forms.CharField):
         return unicodedata.normalize("NFC", text) if text else ""
 
 
-def visibility_field(label: str) -> forms.TypedChoiceField:
+def visibility_field(label: Any) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         choices=Visibility.choices,
@@ -126,7 +126,7 @@ class SignForm(forms.Form):
         return email.strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("visibility") is None and "visibility" not in self.errors:
             country = data.get("country") or ""
             data["visibility"] = (
@@ -149,6 +149,7 @@ class ManageForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only levels below the chosen one are offered: visibility never goes back up.
         field = self.fields["visibility"]
+        assert isinstance(field, forms.ChoiceField)
         field.choices = [(v, label) for v, label in Visibility.choices if v > current]
 
     def clean_action(self) -> str:
@@ -156,7 +157,7 @@ class ManageForm(forms.Form):
         return self.cleaned_data["action"] or "withdraw"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("action") == "lower" and data.get("visibility") is None:
             self.add_error("visibility", _("Please choose how your signature is shown."))
         return data

@@ -20,7 +20,7 @@ def log_config() -> dict[str, Any]:
     """Granian's own logging set-up, with the filter that drops link tokens from paths."""
     from granian.log import LOGGING_CONFIG
 
-    config = copy.deepcopy(LOGGING_CONFIG)
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["filters"] = {"redact": {"()": "undersigned.lib.logredact.RedactTokens"}}
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
