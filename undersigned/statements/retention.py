@@ -129,8 +129,8 @@ def purge(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> Purge
         sealed=purge_sealed(now, batch_size),
         outbox=purge_outbox(now, batch_size),
     )
-    if result.unconfirmed or result.sealed or result.outbox:
-        forget_deleted_pages()
+    # Always: a checkpoint after an erasure may have found readers in the way.
+    forget_deleted_pages()
     # Counts only: the log must name nobody.
     log.info("purge: %s", result)
     return result
