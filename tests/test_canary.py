@@ -154,7 +154,7 @@ class Haystack:
         """Every 32- and 64-character window of every hex run: hashes hide in longer runs."""
         found: dict[str, set[str]] = {}
         for where, data in self.places.items():
-            windows = set()
+            windows: set[str] = set()
             for run in HEX.findall(data):
                 text = run.decode().lower()
                 for size in (32, 64):
@@ -369,8 +369,8 @@ def test_the_live_server_logs_and_files_reveal_nothing(mailbox: Mailbox) -> None
                 s.shown = False
             elif s.action == "lower" and s.final_visibility < 4:
                 s.final_visibility += 1
-                data = {"action": "lower", "visibility": str(s.final_visibility)}
-                assert http("POST", own["manage"], data).status == 200
+                lower = {"action": "lower", "visibility": str(s.final_visibility)}
+                assert http("POST", own["manage"], lower).status == 200
         assert http("GET", f"{site.url}/en/confirm/{'y' * 32}/").status == 404
         assert http("GET", f"{site.url}/en/{slug}/").status == 200
     finally:
