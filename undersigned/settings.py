@@ -154,12 +154,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+        # secure_delete zeroes the space freed by a deleted or rewritten row, so erased and
+        # purged personal data does not linger in the database file (P4, P8).
         "init_command": (
             "PRAGMA journal_mode=WAL;"
+            "PRAGMA secure_delete=ON;"
             f"PRAGMA synchronous={env('SQLITE_SYNCHRONOUS', 'FULL')};"
             "PRAGMA busy_timeout=20000;"
         ),
     }
+    # Tests use a file too, not memory: the canary and export tests read the raw bytes and
+    # copy the file, as someone holding a seized disk or a backup would.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -235,7 +241,10 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False
+# Preloading is a promise to browsers that is slow to undo, so it is the operator's choice;
+# without it Django's check --deploy warns (W021), which we silence deliberately.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -268,6 +277,19 @@ OUTBOX_LOCK_SECONDS = env_int("OUTBOX_LOCK_SECONDS", 300)
 COUNT_SHARDS = env_int("COUNT_SHARDS", 8)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)
+# Signers from these countries (ISO codes) are not listed unless they choose to be, and
+# get neutral emails (no statement title in subject or sender).
+HIGH_RISK_COUNTRIES = [c.upper() for c in env_list("HIGH_RISK_COUNTRIES", "RU,BY")]
+NEUTRAL_SENDER_NAME = env("NEUTRAL_SENDER_NAME", "Notifications")
+# What a signer who picks no visibility gets (1 public … 4 not public); signers from a
+# high-risk country who pick nothing always get 4.
+DEFAULT_VISIBILITY = env_int("DEFAULT_VISIBILITY", 4)
+if DEFAULT_VISIBILITY not in (1, 2, 3, 4):
+    raise ImproperlyConfigured("DEFAULT_VISIBILITY must be 1, 2, 3 or 4")
+
+# Retention (P8): `undersigned purge`, which the worker runs every PURGE_EVERY_MINUTES.
+UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 7)
+PURGE_EVERY_MINUTES = env_int("PURGE_EVERY_MINUTES", 60)
 # Default organisers' public key (base64) for statements imported without one.
 ORGANISERS_PUBLIC_KEY = env("ORGANISERS_PUBLIC_KEY")
 
@@ -282,7 +304,11 @@ LOGGING: dict[str, object] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Link tokens in logged paths (a 404 on a confirm link) would let a log reader act.
+    "filters": {"redact": {"()": "undersigned.lib.logredact.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # The plain formatter prints only the message (method-less path and status), never

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from undersigned.delivery.models import OutboxMessage
+from undersigned.statements.models import Signature, is_high_risk
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,16 @@ def link(language: str, kind: str, token: str) -> str:
 
 def render_message(message: OutboxMessage, payload: dict[str, Any]) -> EmailMultiAlternatives:
     language = message.language
+    neutral = is_neutral(message, payload)
+    sender_name = settings.NEUTRAL_SENDER_NAME if neutral else settings.SITE_NAME
     with translation.override(language):
-        context: dict[str, Any] = {"site_name": settings.SITE_NAME, "language": language}
+        context: dict[str, Any] = {
+            "site_name": sender_name,
+            "language": language,
+            "neutral": neutral,
+        }
         statement = message.statement
-        if statement is not None:
+        if statement is not None and not neutral:
             text = statement.text(language)
             context["title"] = text.title
             context["statement_url"] = f"{settings.SITE_URL}/{language}/{statement.slug}/"
@@ -36,6 +43,7 @@ def render_message(message: OutboxMessage, payload: dict[str, Any]) -> EmailMult
         if "manage_token" in payload:
             context["manage_url"] = link(language, "manage", payload["manage_token"])
         context.update(payload.get("extra", {}))
+        context["neutral"] = neutral
         subject = render_to_string(f"emails/{message.kind}-subject.txt", context)
         text_body = render_to_string(f"emails/{message.kind}.txt", context)
         html_body = render_to_string(f"emails/{message.kind}.html", context)
@@ -43,13 +51,29 @@ def render_message(message: OutboxMessage, payload: dict[str, Any]) -> EmailMult
     email = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text_body,
-        from_email=formataddr((settings.SITE_NAME, from_address)),
+        from_email=formataddr((sender_name, from_address)),
         to=[payload["to"]],
         headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
         reply_to=[payload["reply_to"]] if payload.get("reply_to") else None,
     )
     email.attach_alternative(html_body, "text/html")
     return email
+
+
+def is_neutral(message: OutboxMessage, payload: dict[str, Any]) -> bool:
+    """A signer from a high-risk country gets mail that does not say what they signed.
+
+    Subject, sender name and body leave out the statement's title and the site's name; the
+    HTML carries no image and links only to our own site.
+    """
+    if payload.get("neutral"):
+        return True
+    if message.signature_id is None:
+        return False
+    country = (
+        Signature.objects.filter(pk=message.signature_id).values_list("country", flat=True).first()
+    )
+    return is_high_risk(country or "")
 
 
 def claim_one(now: Any = None) -> OutboxMessage | None:

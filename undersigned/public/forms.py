@@ -7,11 +7,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from undersigned.statements.models import Endorsement, Visibility
+from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
 
 def reject_control_characters(value: str) -> None:
@@ -31,6 +32,18 @@ class LineField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
         return unicodedata.normalize("NFC", text) if text else ""
+
+
+def visibility_field(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=Visibility.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
+    )
 
 
 class SignForm(forms.Form):
@@ -74,26 +87,81 @@ class SignForm(forms.Form):
             "max_length": _("Please keep the affiliation under %(limit_value)d characters.")
         },
     )
-    visibility = forms.TypedChoiceField(
-        label=_("How may we show your signature?"),
-        choices=Visibility.choices,
-        coerce=int,
-        initial=Visibility.HIDDEN,
-        widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
-    )
+    # Not required: a signer who picks nothing gets the default rule in clean().
+    visibility = visibility_field(_("How may we show your signature?"))
     consent = forms.BooleanField(
         label=_("Send me occasional news about this campaign."), required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, statement: Statement | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["email"].validators.append(reject_control_characters)
+        if statement is not None and statement.allow_no_email:
+            email = self.fields["email"]
+            email.required = False
+            email.label = _("Email address (optional)")
+            email.help_text = _(
+                "We send you one link to confirm; it is never shown. Without an email your "
+                "signature is counted separately, as unverified."
+            )
+        # The form cannot know the country before it is sent, so "not public" is the only
+        # safe thing to pre-select. With another instance default nothing is pre-selected,
+        # and clean() applies the rule: high-risk country → not public, else the default.
+        if settings.DEFAULT_VISIBILITY == Visibility.HIDDEN:
+            self.fields["visibility"].initial = Visibility.HIDDEN
+        elif settings.HIGH_RISK_COUNTRIES:
+            self.fields["visibility"].help_text = _(
+                "If you choose nothing: “%(default)s”, or “%(hidden)s” for signers from "
+                "%(countries)s."
+            ) % {
+                "default": Visibility(settings.DEFAULT_VISIBILITY).label,
+                "hidden": Visibility.HIDDEN.label,
+                "countries": ", ".join(
+                    str(dict(countries).get(c, c)) for c in settings.HIGH_RISK_COUNTRIES
+                ),
+            }
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
         return email.strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("visibility") is None and "visibility" not in self.errors:
+            country = data.get("country") or ""
+            data["visibility"] = (
+                Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
+            )
+        return data
+
+
+class ManageForm(forms.Form):
+    """What a signer may do through the link in their email."""
+
+    action = forms.ChoiceField(
+        choices=[("withdraw", "withdraw"), ("lower", "lower"), ("erase", "erase")],
+        required=False,
+        error_messages={"invalid_choice": _("Please use one of the buttons.")},
+    )
+    visibility = visibility_field(_("Show my signature as"))
+
+    def __init__(self, *args: Any, current: int = Visibility.PUBLIC, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only levels below the chosen one are offered: visibility never goes back up.
+        field = self.fields["visibility"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in Visibility.choices if v > current]
+
+    def clean_action(self) -> str:
+        # The withdraw button predates the others; a bare POST still withdraws.
+        return self.cleaned_data["action"] or "withdraw"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "lower" and data.get("visibility") is None:
+            self.add_error("visibility", _("Please choose how your signature is shown."))
+        return data
 
 
 class EndorseForm(forms.Form):

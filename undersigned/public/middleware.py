@@ -20,6 +20,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Also on responses made outside the inner middleware (the language redirect).
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from undersigned.lib import tokens
 from undersigned.public.decorators import same_origin_post
-from undersigned.public.forms import EndorseForm, SignForm
+from undersigned.public.forms import EndorseForm, ManageForm, SignForm
 from undersigned.statements.models import (
     Signature,
     Statement,
@@ -106,7 +107,7 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     body = cache.get(key)
     if body is None:
         statement = _public_statement(slug)
-        context = _statement_context(request, statement, SignForm(), page)
+        context = _statement_context(request, statement, SignForm(statement=statement), page)
         body = render(request, "public/statement.html", context).content
         cache.set(key, body, settings.PAGE_CACHE_SECONDS)
     return HttpResponse(body)
@@ -116,21 +117,26 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
 @same_origin_post
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
-    form = SignForm(request.POST)
+    form = SignForm(request.POST, statement=statement)
     if not form.is_valid():
         context = _statement_context(request, statement, form, 1)
         return render(request, "public/statement.html", context, status=400)
     try:
-        Signature.sign(statement, language=get_language(), **form.cleaned_data)
+        _signature, message = Signature.sign(
+            statement, language=get_language(), **form.cleaned_data
+        )
     except StatementError as exc:
         return _problem(request, _("We could not take your signature"), str(exc), 409)
+    if message is None:
+        return redirect(reverse("thanks", args=[statement.slug]) + "?unverified=1")
     return redirect("thanks", slug=statement.slug)
 
 
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
-    return render(request, "public/thanks.html", {"statement": statement})
+    unverified = request.GET.get("unverified") == "1" and statement.allow_no_email
+    return render(request, "public/thanks.html", {"statement": statement, "unverified": unverified})
 
 
 def _signature_for(token: str, field: str) -> Signature | None:
@@ -191,15 +197,31 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if signature is None:
         return _bad_link(request)
     statement = signature.statement
-    if signature.status == Signature.Status.WITHDRAWN:
-        return render(request, "public/withdrawn.html", {"statement": statement, "already": True})
-    if request.method == "POST":
+    withdrawn = signature.status == Signature.Status.WITHDRAWN
+    data = request.POST if request.method == "POST" else None
+    form = ManageForm(data, current=signature.visibility)
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
         with transaction.atomic():
             signature = Signature.objects.select_for_update().get(pk=signature.pk)
-            if signature.status != Signature.Status.WITHDRAWN:
-                signature.withdraw()
-        return render(request, "public/withdrawn.html", {"statement": statement})
-    return render(request, "public/manage.html", {"statement": statement, "signature": signature})
+            try:
+                if action == "erase":
+                    signature.erase()
+                elif action == "lower":
+                    signature.lower_visibility(form.cleaned_data["visibility"])
+                elif not withdrawn:
+                    signature.withdraw()
+            except StatementError as exc:
+                return _problem(request, _("We could not change your signature"), str(exc), 409)
+        if action == "erase":
+            return render(request, "public/erased.html", {"statement": statement})
+        if action == "lower":
+            return render(request, "public/lowered.html", {"statement": statement})
+        return render(
+            request, "public/withdrawn.html", {"statement": statement, "already": withdrawn}
+        )
+    context = {"statement": statement, "signature": signature, "form": form, "withdrawn": withdrawn}
+    return render(request, "public/manage.html", context, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +121,11 @@ class Statement(models.Model):
         transaction.on_commit(lambda: cache.delete(key))
 
 
+def is_high_risk(country: str) -> bool:
+    """Signers from these countries get neutral emails and, by default, are not listed."""
+    return str(country).upper() in settings.HIGH_RISK_COUNTRIES
+
+
 def counts_cache_key(statement_id: int) -> str:
     return f"counts:{statement_id}"
 
@@ -174,6 +179,23 @@ class CountShard(models.Model):
         return f"shard {self.shard} of {self.statement_id}"
 
 
+def forget_deleted_pages() -> None:
+    """Make deleted personal data unrecoverable from the SQLite files themselves.
+
+    secure_delete (set in settings) zeroes freed space in the main file, but older copies of
+    a page stay in the write-ahead log until a checkpoint resets it. A TRUNCATE checkpoint
+    copies the log back and empties it; if readers hold it open, the next one finishes.
+    PostgreSQL's dead tuples are reclaimed by (auto)vacuum and never appear in a dump.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        pass  # busy: a later checkpoint (the hourly purge runs one) finishes the job
+
+
 class Visibility(models.IntegerChoices):
     PUBLIC = 1, _("Public: my name, with affiliation and city if given")
     NAME_ONLY = 2, _("My name only")
@@ -181,11 +203,31 @@ class Visibility(models.IntegerChoices):
     HIDDEN = 4, _("Not public: count me, never list me")
 
 
+# What erase() and the retention purge blank: everything that could name a signer.
+ERASED_FIELDS = [
+    "sealed",
+    "email_digest",
+    "confirm_token_hash",
+    "manage_token_hash",
+    "confirm_expires_at",
+    "confirmed_at",
+    "public_name",
+    "public_city",
+    "public_affiliation",
+    "country",
+    "visibility",
+]
+
+
 class Signature(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Signed without an email (only where the statement allows it): counted apart.
+        UNVERIFIED = "unverified", _("Unverified (no email)")
+        # The signer asked for their data to be deleted; the row is a tombstone.
+        ERASED = "erased", _("Erased")
 
     statement = models.ForeignKey(Statement, models.CASCADE, related_name="signatures")
     version = models.ForeignKey(StatementVersion, models.PROTECT, related_name="+")
@@ -280,7 +322,7 @@ class Signature(models.Model):
         self.save(update_fields=["status", "confirmed_at", "counted"])
 
     def withdraw(self, now: dt.datetime | None = None) -> None:
-        if self.status == self.Status.WITHDRAWN:
+        if self.status in (self.Status.WITHDRAWN, self.Status.ERASED):
             raise StatementError(_("This signature was already withdrawn."))
         self.status = self.Status.WITHDRAWN
         self.withdrawn_at = now or timezone.now()
@@ -299,6 +341,63 @@ class Signature(models.Model):
                 "confirm_token_hash",
             ]
         )
+        transaction.on_commit(forget_deleted_pages)
+
+    def lower_visibility(self, level: int) -> None:
+        """Show less of this signature; a signer can never raise it again (P4).
+
+        The server cannot read the sealed data, so what stays public is derived from what
+        was public: a name can become initials, nothing can become a name.
+        """
+        if self.status in (self.Status.WITHDRAWN, self.Status.ERASED):
+            raise StatementError(_("This signature was withdrawn."))
+        if level not in Visibility.values or level <= self.visibility:
+            raise StatementError(_("You can only make your signature less visible."))
+        was_counted, was_listed = self.counted, self.listed
+        initials_of = self.public_name if self.visibility < Visibility.INITIALS else ""
+        fields = self.public_fields(level, initials_of, self.public_city, self.public_affiliation)
+        if level == Visibility.INITIALS and self.visibility == Visibility.INITIALS:
+            fields["public_name"] = self.public_name
+        self.visibility = level
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self._recount(was_counted, was_listed)
+        self.save(update_fields=["visibility", *fields])
+        transaction.on_commit(forget_deleted_pages)
+
+    def erase(self, now: dt.datetime | None = None) -> None:
+        """Delete everything that could name the signer; the count drops if it counted.
+
+        The row stays as a tombstone so that reconciliation still adds up, but it keeps
+        no sealed data, no keyed email hash, no link tokens, no public name, no country.
+        Unsent emails for it are dropped with their encrypted addresses.
+        """
+        from undersigned.delivery.models import OutboxMessage
+
+        if self.status == self.Status.ERASED:
+            raise StatementError(_("This signature was already erased."))
+        was_counted, was_listed = self.counted, self.listed
+        was_unverified = self.status == self.Status.UNVERIFIED and self._counts_as_unverified
+        self.counted = False
+        self.status = self.Status.ERASED
+        self.withdrawn_at = now or timezone.now()
+        self.sealed = None
+        self.email_digest = None
+        self.confirm_token_hash = self.manage_token_hash = None
+        self.confirm_expires_at = self.confirmed_at = None
+        self.public_name = self.public_city = self.public_affiliation = ""
+        self.country = ""
+        self.visibility = Visibility.HIDDEN
+        self.statement.bump(
+            counted=-int(was_counted), listed=-int(was_listed), unverified=-int(was_unverified)
+        )
+        self.save(update_fields=[*ERASED_FIELDS, "status", "counted", "withdrawn_at"])
+        OutboxMessage.objects.filter(signature=self).delete()
+        transaction.on_commit(forget_deleted_pages)
+
+    @property
+    def _counts_as_unverified(self) -> bool:
+        return not self.quarantined and self.invalidated_at is None
 
     @classmethod
     @transaction.atomic
@@ -316,12 +415,15 @@ class Signature(models.Model):
         consent: bool = False,
         quarantined: bool = False,
         now: dt.datetime | None = None,
-    ) -> tuple[Signature | None, OutboxMessage]:
+    ) -> tuple[Signature | None, OutboxMessage | None]:
         """Record a new signature and queue its email, in one transaction.
 
         A second signature with the same address records nothing; it queues an email telling
         the address it has already signed, with a fresh withdraw link. The caller answers
         both the same way, so nobody can probe who has signed.
+
+        Without an email (only where the statement allows it) the signature is recorded as
+        unverified and counted apart; there is no email, so no message (returns None).
         """
         from undersigned.delivery.models import OutboxMessage
 
@@ -330,17 +432,9 @@ class Signature(models.Model):
             raise StatementError(_("This statement cannot take signatures yet."))
         if not statement.accepting_signatures(now.date()):
             raise StatementError(_("This statement is not accepting signatures."))
-        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
+        if not email and not statement.allow_no_email:
+            raise StatementError(_("This statement needs an email address to sign."))
         version = statement.text(language)
-        confirm_token, confirm_hash = tokens.new_token()
-        manage_token, manage_hash = tokens.new_token()
-        existing = (
-            cls.objects.filter(statement=statement, email_digest=digest)
-            .exclude(status=cls.Status.WITHDRAWN)
-            .first()
-        )
-        if existing is not None:
-            return None, existing._already_signed(email, language, manage_token, manage_hash)
         sealed = sealing.seal(
             statement.public_key,
             {
@@ -356,6 +450,34 @@ class Signature(models.Model):
                 "signed_at": now.isoformat(),
             },
         )
+        if not email:
+            unverified = cls.objects.create(
+                statement=statement,
+                version=version,
+                language=language,
+                status=cls.Status.UNVERIFIED,
+                sealed=sealed,
+                country=country,
+                visibility=visibility,
+                quarantined=quarantined,
+                created_at=now,
+                **cls.public_fields(visibility, name, city, affiliation),
+            )
+            statement.bump(unverified=int(unverified._counts_as_unverified))
+            return unverified, None
+        neutral = is_high_risk(country)
+        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
+        confirm_token, confirm_hash = tokens.new_token()
+        manage_token, manage_hash = tokens.new_token()
+        existing = (
+            cls.objects.filter(statement=statement, email_digest=digest)
+            .exclude(status=cls.Status.WITHDRAWN)
+            .first()
+        )
+        if existing is not None:
+            return None, existing._already_signed(
+                email, language, manage_token, manage_hash, neutral=neutral
+            )
         signature = cls(
             statement=statement,
             version=version,
@@ -383,26 +505,39 @@ class Signature(models.Model):
             )
             if existing is None:
                 raise
-            return None, existing._already_signed(email, language, manage_token, manage_hash)
+            return None, existing._already_signed(
+                email, language, manage_token, manage_hash, neutral=neutral
+            )
         message = OutboxMessage.queue(
             "confirm",
             to=email,
             language=language,
             statement=statement,
             signature=signature,
-            context={"confirm_token": confirm_token, "manage_token": manage_token},
+            context={
+                "confirm_token": confirm_token,
+                "manage_token": manage_token,
+                "neutral": neutral,
+            },
         )
         return signature, message
 
     def _already_signed(
-        self, email: str, language: str, manage_token: str, manage_hash: str
+        self,
+        email: str,
+        language: str,
+        manage_token: str,
+        manage_hash: str,
+        *,
+        neutral: bool = False,
     ) -> OutboxMessage:
         from undersigned.delivery.models import OutboxMessage
 
         # The old withdraw link stops working; the new email carries the fresh one.
         self.manage_token_hash = manage_hash
         self.save(update_fields=["manage_token_hash"])
-        context: dict[str, Any] = {"manage_token": manage_token}
+        neutral = neutral or is_high_risk(self.country)
+        context: dict[str, Any] = {"manage_token": manage_token, "neutral": neutral}
         if self.status == self.Status.PENDING:
             confirm_token, confirm_hash = tokens.new_token()
             self.confirm_token_hash = confirm_hash

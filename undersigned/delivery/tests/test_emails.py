@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
+from django.core import mail
 from django.test import override_settings
 
 from undersigned.delivery.emails import claim_one, deliver_all, deliver_one
@@ -30,6 +32,7 @@ def queue(email: str = "anna@example.org", language: str = "en") -> OutboxMessag
     _signature, message = Signature.sign(
         statement, language=language, name="Anna", email=email, country="UA"
     )
+    assert message is not None
     return message
 
 
@@ -94,3 +97,46 @@ def test_a_claim_left_by_a_dead_worker_expires() -> None:
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
     with time_machine.travel(later):
         assert claim_one() is not None
+
+
+SITE = "https://sign.example.org"
+
+
+def send(country: str, *, twice: bool = False) -> list[mail.EmailMessage]:
+    statement = make_statement()
+    for _ in range(2 if twice else 1):
+        Signature.sign(
+            statement,
+            language="en",
+            name="Ivan Petrov",
+            email="ivan@example.org",
+            country=country,
+        )
+    deliver_all()
+    return list(mail.outbox)
+
+
+@override_settings(
+    HIGH_RISK_COUNTRIES=["RU", "BY"],
+    SITE_URL=SITE,
+    SITE_NAME="Stop the war campaign",
+    NEUTRAL_SENDER_NAME="Notifications",
+)
+@pytest.mark.parametrize("country", ["RU", "BY"])
+def test_mail_to_a_high_risk_signer_is_neutral(country: str) -> None:
+    for message in send(country, twice=True):
+        html = message.alternatives[0][0]  # type: ignore[attr-defined]
+        everything = f"{message.subject} {message.body} {html} {message.from_email}"
+        assert "Title en" not in everything and "Stop the war" not in everything
+        assert message.from_email.startswith("Notifications <")
+        assert "<img" not in html.lower()
+        links = re.findall(r'(?:href|src)="([^"]+)"', html)
+        assert links and all(link.startswith(SITE + "/") for link in links)
+        assert all(url.startswith(SITE + "/") for url in re.findall(r"https?://\S+", message.body))
+
+
+@override_settings(HIGH_RISK_COUNTRIES=["RU"], SITE_NAME="Stop the war campaign")
+def test_mail_to_others_names_the_statement() -> None:
+    (message,) = send("UA")
+    assert "Title en" in message.subject
+    assert message.from_email.startswith("Stop the war campaign <")

@@ -155,3 +155,67 @@ def test_help_text_is_referenced_by_an_id_that_exists() -> None:
     assert 'aria-describedby="id_email_helptext"' in body
     assert 'id="id_email_helptext"' in body
     assert "aria-invalid" not in body
+
+
+@pytest.mark.parametrize(
+    ("country", "default", "stored"),
+    [("RU", 2, 4), ("BY", 1, 4), ("UA", 2, 2), ("RU", 4, 4), ("UA", 4, 4)],
+)
+def test_a_signer_who_picks_no_visibility_gets_the_rule(
+    country: str, default: int, stored: int, settings: object
+) -> None:
+    settings.HIGH_RISK_COUNTRIES = ["RU", "BY"]  # type: ignore[attr-defined]
+    settings.DEFAULT_VISIBILITY = default  # type: ignore[attr-defined]
+    make_statement()
+    data = {k: v for k, v in GOOD.items() if k != "visibility"}
+    assert post({**data, "country": country}).status_code == 302
+    assert Signature.objects.get().visibility == stored
+
+
+def test_a_high_risk_signer_may_still_choose_to_be_public(settings: object) -> None:
+    settings.HIGH_RISK_COUNTRIES = ["RU"]  # type: ignore[attr-defined]
+    make_statement()
+    post({**GOOD, "country": "RU", "visibility": "1"})
+    assert Signature.objects.get().visibility == 1
+
+
+def test_the_form_preselects_not_public_by_default() -> None:
+    make_statement()
+    page = Client().get("/en/stop-the-war/").content.decode()
+    checked = re.findall(r'<input type="radio" name="visibility" value="(\d)"[^>]* checked', page)
+    assert checked == ["4"]
+
+
+def test_with_another_default_nothing_is_preselected_and_the_rule_is_said(
+    settings: object,
+) -> None:
+    settings.DEFAULT_VISIBILITY = 2  # type: ignore[attr-defined]
+    make_statement()
+    page = Client().get("/en/stop-the-war/").content.decode()
+    assert 'name="visibility"' in page and " checked" not in page
+    assert "If you choose nothing" in page and "Russia" in page
+
+
+def test_without_email_it_is_unverified_where_allowed() -> None:
+    make_statement(allow_no_email=True)
+    response = post({**GOOD, "email": ""})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/stop-the-war/thanks/?unverified=1"
+    assert Signature.objects.get().status == "unverified"
+    assert OutboxMessage.objects.count() == 0
+    thanks = Client().get(response["Location"]).content.decode()
+    assert "counted separately" in thanks
+    assert Client().get("/count/stop-the-war.json").json() == {
+        "counted": 0,
+        "unverified": 1,
+        "goal": 1000,
+    }
+    page = Client().get("/en/stop-the-war/").content.decode()
+    assert "1 unverified signature without an email address" in page
+
+
+def test_without_email_it_is_a_400_where_not_allowed() -> None:
+    make_statement()
+    response = post({**GOOD, "email": ""})
+    assert response.status_code == 400
+    assert Signature.objects.count() == 0

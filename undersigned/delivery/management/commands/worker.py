@@ -4,9 +4,11 @@ import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.statements.retention import purge
 
 
 class Command(BaseCommand):
@@ -15,8 +17,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="Send what is due, then exit.")
         parser.add_argument("--idle", type=float, default=0.5, help="Seconds between polls.")
+        parser.add_argument(
+            "--purge-every",
+            type=float,
+            default=settings.PURGE_EVERY_MINUTES,
+            help="Minutes between retention purges (0: never).",
+        )
 
-    def handle(self, *args: Any, once: bool, idle: float, **options: Any) -> None:
+    def handle(
+        self, *args: Any, once: bool, idle: float, purge_every: float, **options: Any
+    ) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -26,7 +36,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker: delivering queued email")
+        next_purge = time.monotonic()
         while not stopping:
+            # Every worker purges on its schedule; the purge is idempotent, so two workers
+            # doing it at once only repeat work.
+            if purge_every > 0 and time.monotonic() >= next_purge:
+                self.stdout.write(f"worker: purge: {purge()}")
+                next_purge = time.monotonic() + purge_every * 60
             sent = deliver_all()
             if sent:
                 self.stdout.write(f"worker: sent {sent}")

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import copy
+import json
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +14,24 @@ from django.core.management.base import BaseCommand
 
 # Granian's default access-log line begins with the client address; ours leaves it out (P5).
 ACCESS_LOG_FORMAT = '[%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+
+
+def log_config() -> dict[str, Any]:
+    """Granian's own logging set-up, with the filter that drops link tokens from paths."""
+    from granian.log import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "undersigned.lib.logredact.RedactTokens"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    return config
+
+
+def write_log_config() -> Path:
+    path = Path(settings.DATA_DIR) / "granian-logging.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(log_config()))
+    return path
 
 
 def granian_command(
@@ -39,6 +60,7 @@ def granian_command(
     ]
     if access_log:
         command += ["--access-log", "--access-log-fmt", ACCESS_LOG_FORMAT]
+        command += ["--log-config", str(write_log_config())]
     else:
         command += ["--no-access-log"]
     return [*command, "undersigned.wsgi:application"]

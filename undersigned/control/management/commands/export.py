@@ -1,0 +1,141 @@
+"""Decrypt and export a statement's signers, on the organisers' own machine.
+
+This needs only the database (or a copy of it) and the organisers' private key: no server
+secret is read, so it runs against a restored dump with DATABASE_URL pointing at it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from undersigned.lib import exports, sealing
+from undersigned.statements.models import Signature, Statement
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a statement's signers, decrypted locally with the organisers' private key. "
+        "--for-target keeps only what each signer made public."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("slug")
+        parser.add_argument("--key", type=Path, required=True, help="Private key file.")
+        parser.add_argument("--format", choices=exports.FORMATS, default="csv")
+        parser.add_argument(
+            "--for-target",
+            action="store_true",
+            help="Only what signers made public; hidden signers only as a number.",
+        )
+        parser.add_argument("--output", type=Path, help="File to write (default: stdout).")
+
+    def handle(
+        self,
+        *args: Any,
+        slug: str,
+        key: Path,
+        format: str,
+        for_target: bool,
+        output: Path | None,
+        **opts: Any,
+    ) -> None:
+        private = self._private_key(key)
+        try:
+            statement = Statement.objects.get(slug=slug)
+        except Statement.DoesNotExist:
+            raise CommandError(f"No statement '{slug}' in this database.") from None
+        except DatabaseError as exc:
+            raise CommandError(f"Cannot read the database: {exc}") from None
+        own = base64.b64encode(bytes(private.public_key)).decode()
+        if statement.public_key and own != statement.public_key:
+            raise CommandError(
+                f"This private key does not belong to statement '{slug}': its public key "
+                "differs. Use the key pair whose public key was given when importing it."
+            )
+        if format == "xlsx" and output is None:
+            raise CommandError("XLSX needs --output FILE.")
+        rows = list(self._rows(statement, private, for_target))
+        hidden = sum(1 for row in rows if row is None)
+        records = [row for row in rows if row is not None]
+        columns = exports.TARGET_COLUMNS if for_target else exports.FULL_COLUMNS
+        summary: dict[str, Any] = {"statement": slug, "listed": len(records)}
+        if for_target:
+            summary["not_public"] = hidden
+        self._write(format, records, columns, summary, output)
+        note = f"{len(records)} signer(s) exported"
+        if for_target:
+            note += f"; {hidden} more signed but asked not to be named (count only)"
+        self.stderr.write(note)
+
+    def _private_key(self, path: Path) -> Any:
+        try:
+            return sealing.load_private_key(path.read_text())
+        except OSError as exc:
+            raise CommandError(f"Cannot read the key file {path}: {exc.strerror}.") from None
+        except sealing.KeyError_ as exc:
+            raise CommandError(f"{path}: {exc}") from None
+
+    def _rows(self, statement: Statement, private: Any, for_target: bool) -> Any:
+        signatures = Signature.objects.filter(statement=statement, sealed__isnull=False)
+        if for_target:
+            signatures = signatures.filter(counted=True)
+        else:
+            signatures = signatures.filter(
+                status__in=[Signature.Status.CONFIRMED, Signature.Status.UNVERIFIED]
+            )
+        signatures = signatures.order_by("confirmed_at", "created_at", "pk")
+        total = signatures.count()
+        for signature in tqdm(
+            signatures.iterator(chunk_size=500), total=total, unit="signer", file=sys.stderr
+        ):
+            try:
+                record = sealing.unseal(private, bytes(signature.sealed))
+            except sealing.KeyError_:
+                raise CommandError(
+                    "This private key does not open the signatures of this statement."
+                ) from None
+            # The less public of what was sealed and what the row says now: a signer may
+            # have lowered it since, and a tampered row can never raise it.
+            visibility = max(int(record.get("visibility", 4)), signature.visibility)
+            if for_target:
+                yield exports.for_target(record, visibility)
+                continue
+            yield {
+                **record,
+                "visibility": visibility,
+                "status": signature.status,
+                "counted": signature.counted,
+                "confirmed_at": signature.confirmed_at.isoformat()
+                if signature.confirmed_at
+                else "",
+            }
+
+    def _write(
+        self,
+        format: str,
+        records: list[dict[str, Any]],
+        columns: list[str],
+        summary: dict[str, Any],
+        output: Path | None,
+    ) -> None:
+        if format == "xlsx":
+            assert output is not None
+            exports.write_xlsx(records, columns, str(output), summary)
+            return
+        buffer = io.StringIO(newline="")
+        if format == "csv":
+            exports.write_csv(records, columns, buffer)
+        else:
+            exports.write_json(records, columns, buffer, summary)
+        if output is None:
+            self.stdout.write(buffer.getvalue(), ending="")
+        else:
+            output.write_text(buffer.getvalue(), encoding="utf-8", newline="")

@@ -1,0 +1,110 @@
+"""Writing signer lists on the organisers' own machine: CSV, JSON and XLSX.
+
+Framework-free: the export command opens the sealed records and hands plain dicts here.
+Every writer gets the same columns; text cells are guarded against formula injection in
+CSV and XLSX, because spreadsheets run a cell that starts with "=" as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+# Characters with which a spreadsheet starts a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+FULL_COLUMNS = [
+    "name",
+    "email",
+    "country",
+    "city",
+    "affiliation",
+    "visibility",
+    "status",
+    "counted",
+    "consent",
+    "language",
+    "version",
+    "signed_at",
+    "confirmed_at",
+]
+TARGET_COLUMNS = ["name", "country", "city", "affiliation"]
+FORMATS = ("csv", "json", "xlsx")
+
+
+def guard_cell(value: Any) -> Any:
+    """Prefix ' to text a spreadsheet would read as a formula; leave other values alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def initials(name: str) -> str:
+    return "".join(f"{part[0]}." for part in name.split() if part)
+
+
+def for_target(record: dict[str, Any], visibility: int) -> dict[str, str] | None:
+    """What a signer made public, for handing to the statement's target; None if nothing.
+
+    1 public: name, city, affiliation, country. 2 name only. 3 initials and country.
+    4 not public: left out (the caller counts them).
+    """
+    if visibility == 1:
+        return {
+            "name": record["name"],
+            "country": record["country"],
+            "city": record.get("city", ""),
+            "affiliation": record.get("affiliation", ""),
+        }
+    if visibility == 2:
+        return {"name": record["name"], "country": "", "city": "", "affiliation": ""}
+    if visibility == 3:
+        return {
+            "name": initials(record["name"]),
+            "country": record["country"],
+            "city": "",
+            "affiliation": "",
+        }
+    return None
+
+
+def write_csv(rows: Iterable[dict[str, Any]], columns: list[str], out: IO[str]) -> None:
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: guard_cell(row.get(k, "")) for k in columns})
+
+
+def write_json(
+    rows: Iterable[dict[str, Any]], columns: list[str], out: IO[str], summary: dict[str, Any]
+) -> None:
+    # JSON is data, not a spreadsheet: values are written exactly as entered.
+    signatures = [{k: row.get(k, "") for k in columns} for row in rows]
+    json.dump({**summary, "signatures": signatures}, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def write_xlsx(
+    rows: Iterable[dict[str, Any]], columns: list[str], path: str, summary: dict[str, Any]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("signatures")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_xlsx_cell(row.get(k, "")) for k in columns])
+    about = book.create_sheet("summary")
+    for key, value in summary.items():
+        about.append([key, _xlsx_cell(value)])
+    book.save(path)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return value
+    return guard_cell(str(value))

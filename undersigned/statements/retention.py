@@ -1,0 +1,136 @@
+"""Retention (P8): what is past its deadline is deleted, in small batches.
+
+Each batch is its own transaction and each function only selects rows that still need
+work, so a run killed at any point leaves finished batches done and the rest untouched;
+the next run picks up where it stopped and a run with nothing to do changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from undersigned.delivery.models import OutboxMessage
+from undersigned.statements.models import Signature, Statement, forget_deleted_pages
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Sent and failed emails keep no address (erased when sent), only when and what kind;
+# a day is enough to look into a delivery problem.
+OUTBOX_KEEP = dt.timedelta(days=1)
+# Everything that links a row to a person; the public fields and counts stay.
+SEALED_FIELDS = {
+    "sealed": None,
+    "email_digest": None,
+    "confirm_token_hash": None,
+    "manage_token_hash": None,
+}
+
+
+@dataclass
+class PurgeResult:
+    unconfirmed: int = 0
+    sealed: int = 0
+    outbox: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"deleted {self.unconfirmed} unconfirmed signature(s), "
+            f"removed sealed data of {self.sealed} signature(s), "
+            f"deleted {self.outbox} finished email(s)"
+        )
+
+
+def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size: int) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not pks:
+                return done
+            done += act(pks)
+
+
+def _delete_signatures(pks: list[int]) -> int:
+    # Unsent emails for them would carry a dead link, and their encrypted address.
+    OutboxMessage.objects.filter(signature_id__in=pks).delete()
+    _total, detail = Signature.objects.filter(pk__in=pks, counted=False).delete()
+    return detail.get("statements.Signature", 0)
+
+
+def purge_unconfirmed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Delete signatures never confirmed within UNCONFIRMED_RETENTION_DAYS."""
+    cutoff = now - dt.timedelta(days=settings.UNCONFIRMED_RETENTION_DAYS)
+    due = Signature.objects.filter(
+        status=Signature.Status.PENDING, counted=False, created_at__lt=cutoff
+    )
+    return _in_batches(due, _delete_signatures, batch_size)
+
+
+def retention_deadline(statement: Statement) -> dt.datetime | None:
+    """When a statement's sealed personal data goes: retention_days after it closed."""
+    closed = statement.closed_at
+    if closed is None and statement.closes_on is not None:
+        # Past its closing date it takes no signatures, even if nobody pressed "close".
+        closed = dt.datetime.combine(
+            statement.closes_on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
+        )
+    if closed is None:
+        return None
+    return closed + dt.timedelta(days=statement.retention_days)
+
+
+def purge_sealed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Delete the sealed personal data of statements closed longer than they keep it."""
+    done = 0
+    for statement in Statement.objects.exclude(state=Statement.State.DRAFT):
+        deadline = retention_deadline(statement)
+        if deadline is None or deadline > now:
+            continue
+        rows = Signature.objects.filter(statement=statement).filter(
+            Q(sealed__isnull=False)
+            | Q(email_digest__isnull=False)
+            | Q(confirm_token_hash__isnull=False)
+            | Q(manage_token_hash__isnull=False)
+        )
+        done += _in_batches(
+            rows,
+            lambda pks: Signature.objects.filter(pk__in=pks).update(**SEALED_FIELDS),
+            batch_size,
+        )
+        # Any email still queued for it would carry an address; nothing needs sending now.
+        OutboxMessage.objects.filter(statement=statement, payload__isnull=False).delete()
+    return done
+
+
+def purge_outbox(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Delete sent and given-up emails after a day."""
+    cutoff = now - OUTBOX_KEEP
+    finished = OutboxMessage.objects.filter(Q(sent_at__lt=cutoff) | Q(failed_at__lt=cutoff))
+    return _in_batches(
+        finished,
+        lambda pks: OutboxMessage.objects.filter(pk__in=pks).delete()[0],
+        batch_size,
+    )
+
+
+def purge(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> PurgeResult:
+    now = now or timezone.now()
+    result = PurgeResult(
+        unconfirmed=purge_unconfirmed(now, batch_size),
+        sealed=purge_sealed(now, batch_size),
+        outbox=purge_outbox(now, batch_size),
+    )
+    # Always: a checkpoint after an erasure may have found readers in the way.
+    forget_deleted_pages()
+    # Counts only: the log must name nobody.
+    log.info("purge: %s", result)
+    return result

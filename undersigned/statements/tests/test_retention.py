@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import override_settings
+
+from undersigned.delivery.emails import deliver_all
+from undersigned.delivery.models import OutboxMessage
+from undersigned.statements import retention
+from undersigned.statements.models import Signature, Statement, Visibility
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+
+
+def sign(statement: Statement, i: int, *, confirm: bool) -> Signature:
+    signature, _ = Signature.sign(
+        statement,
+        language="en",
+        name=f"Signer {i}",
+        email=f"signer{i}@example.org",
+        country="UA",
+        city="Kyiv",
+        visibility=Visibility.PUBLIC if i % 2 else Visibility.HIDDEN,
+    )
+    assert signature is not None
+    if confirm:
+        signature.confirm()
+    return signature
+
+
+def world() -> tuple[Statement, Statement]:
+    """Two statements at T0: one stays open, one closes; pending and confirmed on both."""
+    with time_machine.travel(T0, tick=False):
+        open_one = make_statement("open-one")
+        closing = make_statement("closing", retention_days=30)
+        for i in range(6):
+            sign(open_one, i, confirm=i % 3 == 0)
+            sign(closing, 100 + i, confirm=i % 3 == 0)
+        deliver_all()
+        closing.close()
+    return open_one, closing
+
+
+def snapshot() -> list[tuple[object, ...]]:
+    signatures = sorted(
+        (
+            s.statement.slug,
+            s.status,
+            s.counted,
+            s.sealed is None,
+            s.email_digest is None,
+            s.manage_token_hash is None,
+            s.public_name,
+            s.public_city,
+        )
+        for s in Signature.objects.select_related("statement")
+    )
+    outbox = sorted((m.kind, m.sent_at is None) for m in OutboxMessage.objects.all())
+    counts = sorted((st.slug, tuple(sorted(st.counts().items()))) for st in Statement.objects.all())
+    return [*signatures, *outbox, *counts]
+
+
+def test_nothing_is_purged_before_its_deadline() -> None:
+    world()
+    before = snapshot()
+    with time_machine.travel(T0 + dt.timedelta(hours=20), tick=False):
+        result = retention.purge()
+    assert (result.unconfirmed, result.sealed, result.outbox) == (0, 0, 0)
+    assert snapshot() == before
+
+
+def test_after_seven_days_unconfirmed_and_sent_email_are_gone() -> None:
+    open_one, closing = world()
+    with time_machine.travel(T0 + dt.timedelta(days=7, hours=1), tick=False):
+        result = retention.purge()
+    # The 8 unconfirmed took their own emails with them; the 4 others were sent a week ago.
+    assert result.unconfirmed == 8 and result.outbox == 4 and result.sealed == 0
+    assert not Signature.objects.filter(status="pending").exists()
+    assert not OutboxMessage.objects.exists()
+    assert open_one.counts()["counted"] == 2 and closing.counts()["counted"] == 2
+    # Still within the closed statement's 30 days: sealed data stays.
+    assert not Signature.objects.filter(sealed__isnull=True).exists()
+
+
+def test_after_retention_days_a_closed_statement_keeps_only_public_fields_and_counts() -> None:
+    open_one, closing = world()
+    with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
+        result = retention.purge()
+    assert result.sealed == 2
+    for signature in Signature.objects.filter(statement=closing):
+        assert signature.sealed is None and signature.email_digest is None
+        assert signature.manage_token_hash is None and signature.confirm_token_hash is None
+    assert sorted(
+        Signature.objects.filter(statement=closing).values_list("public_name", flat=True)
+    ) == ["", "Signer 103"]
+    assert closing.counts() == {"counted": 2, "listed": 1, "unverified": 0}
+    # The open statement keeps its sealed data.
+    assert not Signature.objects.filter(statement=open_one, sealed__isnull=True).exists()
+
+
+def test_a_second_run_changes_nothing() -> None:
+    world()
+    with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
+        retention.purge()
+        after_first = snapshot()
+        result = retention.purge()
+    assert (result.unconfirmed, result.sealed, result.outbox) == (0, 0, 0)
+    assert snapshot() == after_first
+
+
+@pytest.mark.parametrize("step", ["_delete_signatures", "_in_batches"])
+def test_a_run_killed_halfway_then_rerun_ends_in_the_same_state(
+    step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world()
+    # Reference: the same world, purged in one go, in a savepoint we roll back.
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic(), time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
+            retention.purge(batch_size=2)
+            expected = snapshot()
+            raise Rollback
+    except Rollback:
+        pass
+
+    real = getattr(retention, step)
+    calls = {"n": 0}
+
+    def dies_after_first_batch(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # what a SIGINT or kill looks like mid-run
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retention, step, dies_after_first_batch)
+    with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
+        with pytest.raises(KeyboardInterrupt):
+            retention.purge(batch_size=2)
+        halfway = snapshot()
+        monkeypatch.setattr(retention, step, real)
+        retention.purge(batch_size=2)
+    assert halfway != expected
+    assert snapshot() == expected
+
+
+@override_settings(UNCONFIRMED_RETENTION_DAYS=2)
+def test_the_command_reports_counts_only() -> None:
+    world()
+    out = StringIO()
+    with time_machine.travel(T0 + dt.timedelta(days=3), tick=False):
+        call_command("purge", stdout=out)
+    assert "deleted 8 unconfirmed signature(s)" in out.getvalue()
+    assert "@" not in out.getvalue() and "Signer" not in out.getvalue()
+
+
+def test_the_worker_purges_on_its_schedule() -> None:
+    world()
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        call_command("worker", once=True, stdout=StringIO())
+    assert not Signature.objects.filter(status="pending").exists()
