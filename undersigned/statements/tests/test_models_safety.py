@@ -51,9 +51,19 @@ def test_lowering_keeps_only_what_the_new_level_shows(
 
 def test_lowering_to_not_public_drops_the_listed_count_but_not_the_count() -> None:
     signature = confirmed(Visibility.PUBLIC)
-    assert signature.statement.counts() == {"counted": 1, "listed": 1, "unverified": 0}
+    assert signature.statement.counts() == {
+        "counted": 1,
+        "listed": 1,
+        "unverified": 0,
+        "organisations": 0,
+    }
     signature.lower_visibility(Visibility.HIDDEN)
-    assert signature.statement.counts() == {"counted": 1, "listed": 0, "unverified": 0}
+    assert signature.statement.counts() == {
+        "counted": 1,
+        "listed": 0,
+        "unverified": 0,
+        "organisations": 0,
+    }
     assert reconcile(signature.statement).drift == {}
 
 
@@ -85,7 +95,12 @@ def test_erase_keeps_nothing_that_names_the_signer(withdraw_first: bool) -> None
     assert public_of(signature) == ("", "", "")
     assert signature.country == ""
     assert not OutboxMessage.objects.filter(signature=signature).exists()
-    assert signature.statement.counts() == {"counted": 0, "listed": 0, "unverified": 0}
+    assert signature.statement.counts() == {
+        "counted": 0,
+        "listed": 0,
+        "unverified": 0,
+        "organisations": 0,
+    }
     assert reconcile(signature.statement).drift == {}
     with pytest.raises(StatementError, match="already erased"):
         signature.erase()
@@ -115,11 +130,11 @@ def test_without_email_it_is_unverified_and_counted_apart() -> None:
     assert signature is not None and message is None
     assert signature.status == "unverified" and not signature.counted
     assert signature.email_digest is None and signature.manage_token_hash is None
-    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 1}
+    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 1, "organisations": 0}
     assert OutboxMessage.objects.count() == 0
     assert reconcile(statement).drift == {}
     signature.erase()
-    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 0}
+    assert statement.counts() == {"counted": 0, "listed": 0, "unverified": 0, "organisations": 0}
     assert reconcile(statement).drift == {}
 
 

@@ -100,7 +100,7 @@ def test_after_retention_days_a_closed_statement_keeps_only_public_fields_and_co
     assert sorted(
         Signature.objects.filter(statement=closing).values_list("public_name", flat=True)
     ) == ["", "Signer 103"]
-    assert closing.counts() == {"counted": 2, "listed": 1, "unverified": 0}
+    assert closing.counts() == {"counted": 2, "listed": 1, "unverified": 0, "organisations": 0}
     # The open statement keeps its sealed data.
     assert not Signature.objects.filter(statement=open_one, sealed__isnull=True).exists()
 
