@@ -147,6 +147,11 @@ TEMPLATES = [
 
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'undersigned.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+if SQLITE_SYNCHRONOUS not in ("NORMAL", "FULL", "EXTRA"):
+    raise ImproperlyConfigured(
+        f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {SQLITE_SYNCHRONOUS!r}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
@@ -159,7 +164,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             "PRAGMA secure_delete=ON;"
-            f"PRAGMA synchronous={env('SQLITE_SYNCHRONOUS', 'FULL')};"
+            f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
             "PRAGMA busy_timeout=20000;"
         ),
     }
@@ -168,6 +173,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env_bool("DATABASE_POOL", False):
+        # psycopg 3's pool instead of one persistent connection per thread; it helps only
+        # with many threads per process (bench/results has the comparison).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 4}
 
 REDIS_URL = env("REDIS_URL")
 CACHES: dict[str, dict[str, object]]
@@ -276,6 +286,8 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_LOCK_SECONDS = env_int("OUTBOX_LOCK_SECONDS", 300)
 COUNT_SHARDS = env_int("COUNT_SHARDS", 8)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
+# Seconds each server process reuses its own copy of a public page or count (0: off).
+MICRO_CACHE_SECONDS = env_int("MICRO_CACHE_SECONDS", 1)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)
 # Signers from these countries (ISO codes) are not listed unless they choose to be, and
 # get neutral emails (no statement title in subject or sender).
@@ -297,7 +309,11 @@ ORGANISERS_PUBLIC_KEY = env("ORGANISERS_PUBLIC_KEY")
 SERVE_HOST = env("SERVE_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
-SERVE_THREADS = env_int("SERVE_THREADS", 1)
+# On PostgreSQL a request spends most of a signature waiting for the commit to reach disk;
+# a few threads per process let those waits overlap (and PostgreSQL group their flushes).
+# SQLite has one writer and no network wait, so threads there only add GIL contention.
+_default_threads = 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
+SERVE_THREADS = env_int("SERVE_THREADS", _default_threads)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, object] = {

@@ -1,6 +1,18 @@
+"""The WSGI entry point that `undersigned serve` runs under granian."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+
+from undersigned.lib.microcache import MicroCache  # noqa: E402
+
+# The statement page per language and the count endpoint: the URLs a surge hammers.
+_languages = "|".join(code for code, _name in settings.LANGUAGES)
+PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
+
+application = MicroCache(django_application, PUBLIC_PATHS, ttl=settings.MICRO_CACHE_SECONDS)

@@ -61,14 +61,24 @@ class OutboxMessage(models.Model):
         signature: Any = None,
         context: dict[str, Any] | None = None,
     ) -> OutboxMessage:
+        message = cls.prepare(kind, to=to, language=language, statement=statement, context=context)
+        message.signature = signature
+        message.save(force_insert=True)
+        return message
+
+    @classmethod
+    def prepare(
+        cls,
+        kind: str,
+        *,
+        to: str,
+        language: str,
+        statement: Any = None,
+        context: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """An unsaved message with its payload encrypted, to save inside a short transaction."""
         payload = sealing.server_encrypt(settings.OUTBOX_KEY, {"to": to, **(context or {})})
-        return cls.objects.create(
-            kind=kind,
-            language=language,
-            statement=statement,
-            signature=signature,
-            payload=payload,
-        )
+        return cls(kind=kind, language=language, statement=statement, payload=payload)
 
     def open_payload(self) -> dict[str, Any]:
         return sealing.server_decrypt(settings.OUTBOX_KEY, bytes(self.payload or b""))

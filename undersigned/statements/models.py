@@ -67,6 +67,7 @@ class Statement(models.Model):
         self.state = self.State.PUBLISHED
         self.published_at = timezone.now()
         self.save(update_fields=["state", "published_at"])
+        self.forget_cached()
         # Founding endorsements approved on the draft become visible in this same moment,
         # because the public list only ever shows endorsements of a public statement.
 
@@ -76,6 +77,7 @@ class Statement(models.Model):
         self.state = self.State.CLOSED
         self.closed_at = timezone.now()
         self.save(update_fields=["state", "closed_at"])
+        self.forget_cached()
 
     @property
     def is_public(self) -> bool:
@@ -89,9 +91,33 @@ class Statement(models.Model):
             return False
         return not (self.closes_on and today > self.closes_on)
 
+    def remember_texts(self) -> None:
+        """Load every current text onto this instance, so text() needs no query (and a
+        cached copy of the statement carries its texts with it)."""
+        self._current_texts = {
+            v.language: v
+            for v in StatementVersion.objects.filter(statement_id=self.pk, is_current=True)
+        }
+
+    def forget_cached(self) -> None:
+        key = statement_cache_key(self.slug)
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key))
+
     def text(self, language: str) -> StatementVersion:
         """The current text in LANGUAGE, else in the primary language."""
-        versions = {v.language: v for v in self.versions.filter(is_current=True)}
+        remembered: dict[str, StatementVersion] | None = getattr(self, "_current_texts", None)
+        if remembered is not None:
+            return remembered.get(language) or remembered[self.primary_language]
+        # One plain query for at most two rows.
+        versions = {
+            v.language: v
+            for v in StatementVersion.objects.filter(
+                statement_id=self.pk,
+                is_current=True,
+                language__in=(language, self.primary_language),
+            ).order_by()
+        }
         return versions.get(language) or versions[self.primary_language]
 
     def counts(self) -> dict[str, int]:
@@ -128,6 +154,10 @@ def is_high_risk(country: str) -> bool:
 
 def counts_cache_key(statement_id: int) -> str:
     return f"counts:{statement_id}"
+
+
+def statement_cache_key(slug: str) -> str:
+    return f"statement:{slug}"
 
 
 class StatementVersion(models.Model):
@@ -400,7 +430,6 @@ class Signature(models.Model):
         return not self.quarantined and self.invalidated_at is None
 
     @classmethod
-    @transaction.atomic
     def sign(
         cls,
         statement: Statement,
@@ -424,6 +453,10 @@ class Signature(models.Model):
 
         Without an email (only where the statement allows it) the signature is recorded as
         unverified and counted apart; there is no email, so no message (returns None).
+
+        Everything slow (the keyed hash, the sealing, the outbox encryption) happens before
+        the transaction opens: on SQLite the transaction holds the one write lock, and every
+        other signer waits for it.
         """
         from undersigned.delivery.models import OutboxMessage
 
@@ -451,33 +484,25 @@ class Signature(models.Model):
             },
         )
         if not email:
-            unverified = cls.objects.create(
-                statement=statement,
-                version=version,
-                language=language,
-                status=cls.Status.UNVERIFIED,
-                sealed=sealed,
-                country=country,
-                visibility=visibility,
-                quarantined=quarantined,
-                created_at=now,
-                **cls.public_fields(visibility, name, city, affiliation),
-            )
-            statement.bump(unverified=int(unverified._counts_as_unverified))
+            with transaction.atomic():
+                unverified = cls.objects.create(
+                    statement=statement,
+                    version=version,
+                    language=language,
+                    status=cls.Status.UNVERIFIED,
+                    sealed=sealed,
+                    country=country,
+                    visibility=visibility,
+                    quarantined=quarantined,
+                    created_at=now,
+                    **cls.public_fields(visibility, name, city, affiliation),
+                )
+                statement.bump(unverified=int(unverified._counts_as_unverified))
             return unverified, None
         neutral = is_high_risk(country)
         digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
         confirm_token, confirm_hash = tokens.new_token()
         manage_token, manage_hash = tokens.new_token()
-        existing = (
-            cls.objects.filter(statement=statement, email_digest=digest)
-            .exclude(status=cls.Status.WITHDRAWN)
-            .first()
-        )
-        if existing is not None:
-            return None, existing._already_signed(
-                email, language, manage_token, manage_hash, neutral=neutral
-            )
         signature = cls(
             statement=statement,
             version=version,
@@ -493,34 +518,42 @@ class Signature(models.Model):
             confirm_expires_at=now + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS),
             **cls.public_fields(visibility, name, city, affiliation),
         )
-        try:
-            with transaction.atomic():
-                signature.save(force_insert=True)
-        except IntegrityError:
-            # A concurrent submission of the same address won the unique constraint.
-            existing = (
-                cls.objects.filter(statement=statement, email_digest=digest)
-                .exclude(status=cls.Status.WITHDRAWN)
-                .first()
-            )
-            if existing is None:
-                raise
-            return None, existing._already_signed(
-                email, language, manage_token, manage_hash, neutral=neutral
-            )
-        message = OutboxMessage.queue(
+        message = OutboxMessage.prepare(
             "confirm",
             to=email,
             language=language,
             statement=statement,
-            signature=signature,
             context={
                 "confirm_token": confirm_token,
                 "manage_token": manage_token,
                 "neutral": neutral,
             },
         )
+        try:
+            # Insert first: a new address (the common case) costs no lookup and no savepoint,
+            # and the unique constraint, not a check before the insert, decides under
+            # concurrency. The signature and its email commit together or not at all.
+            with transaction.atomic():
+                signature.save(force_insert=True)
+                message.signature = signature
+                message.save(force_insert=True)
+        except IntegrityError:
+            with transaction.atomic():
+                existing = cls._active_with_digest(statement, digest)
+                if existing is None:
+                    raise
+                return None, existing._already_signed(
+                    email, language, manage_token, manage_hash, neutral=neutral
+                )
         return signature, message
+
+    @classmethod
+    def _active_with_digest(cls, statement: Statement, digest: str) -> Signature | None:
+        return (
+            cls.objects.filter(statement=statement, email_digest=digest)
+            .exclude(status=cls.Status.WITHDRAWN)
+            .first()
+        )
 
     def _already_signed(
         self,

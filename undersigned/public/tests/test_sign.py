@@ -219,3 +219,24 @@ def test_without_email_it_is_a_400_where_not_allowed() -> None:
     response = post({**GOOD, "email": ""})
     assert response.status_code == 400
     assert Signature.objects.count() == 0
+
+
+def test_a_busy_sign_path_reads_the_statement_and_its_texts_from_the_cache() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_statement()
+    assert post(GOOD).status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        assert post({**GOOD, "email": "boris@example.org"}).status_code == 302
+    tables = " ".join(q["sql"] for q in queries.captured_queries if "SELECT" in q["sql"])
+    assert "statements_statement" not in tables and "statementversion" not in tables
+    assert Signature.objects.count() == 2
+
+
+def test_closing_a_statement_stops_signing_at_once_despite_the_cache() -> None:
+    statement = make_statement()
+    assert post(GOOD).status_code == 302
+    statement.close()
+    assert post({**GOOD, "email": "boris@example.org"}).status_code == 409
+    assert Signature.objects.count() == 1

@@ -1,0 +1,139 @@
+"""A per-process micro-cache for public GET responses, in front of the WSGI application.
+
+A surge is mostly people reading one statement page and polling one count. Django, even
+answering from the shared cache, spends most of a request in middleware and URL routing;
+this layer answers repeats of the same public URL from a copy in the worker's own memory for
+about a second, which is what lets one small machine carry the read load without a CDN.
+
+Correctness never depends on this memory: a copy lives `ttl` seconds at most, so a change
+shows within `ttl` plus the shared page cache's own lifetime, on every server alike. Only
+responses that a shared proxy could cache are kept: status 200, `Cache-Control: public`, no
+`Set-Cookie`. Requests that carry a cookie or credentials always go to the application.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+class _Entry:
+    __slots__ = ("body", "expires", "headers", "status")
+
+    def __init__(
+        self, status: str, headers: list[tuple[str, str]], body: bytes, expires: float
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.expires = expires
+
+
+def _vary_names(headers: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The request headers the response varies on, as WSGI environ keys; None if uncacheable."""
+    cache_control = ""
+    names: list[str] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "set-cookie":
+            return None
+        if lower == "cache-control":
+            cache_control = value.lower()
+        elif lower == "vary":
+            for item in value.split(","):
+                item = item.strip()
+                if item == "*":
+                    return None
+                if item:
+                    names.append("HTTP_" + item.upper().replace("-", "_"))
+    directives = {d.strip().split("=")[0] for d in cache_control.split(",")}
+    if "public" not in directives or directives & {"private", "no-store", "no-cache"}:
+        return None
+    return tuple(sorted(set(names)))
+
+
+class MicroCache:
+    """Wrap APP; answer GETs of paths matching PATHS from memory for up to TTL seconds."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        paths: str | re.Pattern[str],
+        ttl: float = 1.0,
+        max_entries: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.paths = re.compile(paths) if isinstance(paths, str) else paths
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.clock = clock
+        # request key -> the Vary header names last seen for it; key + their values -> entry
+        self._vary: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._entries: dict[tuple[Any, ...], _Entry] = {}
+
+    def _cacheable_request(self, environ: Environ) -> bool:
+        return (
+            self.ttl > 0
+            and environ.get("REQUEST_METHOD") == "GET"
+            and "HTTP_COOKIE" not in environ
+            and "HTTP_AUTHORIZATION" not in environ
+            and self.paths.fullmatch(environ.get("PATH_INFO", "")) is not None
+        )
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if not self._cacheable_request(environ):
+            return self.app(environ, start_response)
+        # Host and scheme are part of the key: Django validates the host and redirects
+        # plain HTTP, and a copy made for one request must not answer a request it would
+        # have treated differently.
+        base = (
+            environ.get("HTTP_HOST", ""),
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+        vary = self._vary.get(base)
+        now = self.clock()
+        if vary is not None:
+            entry = self._entries.get((*base, *(environ.get(n, "") for n in vary)))
+            if entry is not None and entry.expires > now:
+                start_response(entry.status, list(entry.headers))
+                return [entry.body]
+        return self._fill(environ, start_response, base, now)
+
+    def _fill(
+        self, environ: Environ, start_response: StartResponse, base: tuple[str, ...], now: float
+    ) -> Iterable[bytes]:
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured[:] = [status, headers]
+
+        result = self.app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = captured
+        vary = _vary_names(headers) if status.startswith("200 ") else None
+        if vary is not None:
+            if len(self._entries) >= self.max_entries:
+                # Odd query strings must not grow memory without bound; a full reset is
+                # cheap because every entry is refilled within one request.
+                self._entries.clear()
+                self._vary.clear()
+            self._vary[base] = vary
+            key = (*base, *(environ.get(n, "") for n in vary))
+            self._entries[key] = _Entry(status, list(headers), body, now + self.ttl)
+        start_response(status, headers)
+        return [body]
