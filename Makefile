@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 LOCALES := uk ru
 
-.PHONY: install install-test messages demo test test-sqlite test-postgres lint bench makemessages clean
+.PHONY: install install-test messages demo test test-sqlite test-postgres lint bench profile makemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,15 @@ test-postgres:
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"; \
 	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run"; fi
 
+# The benchmark of the real server (wrk from Debian); results land in bench/results/.
 bench: install-test
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+
+# Where the time of a sign request goes (pyinstrument).
+profile: install-test
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/profile_sign.py 1000
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

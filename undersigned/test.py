@@ -199,7 +199,8 @@ class LiveSite:
             **self.extra_env,
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
-        pg = postgres_url()
+        # A site given its own DATABASE_URL shares that database (the scale-out test).
+        pg = None if "DATABASE_URL" in self.extra_env else postgres_url()
         if pg:
             self.database = f"undersigned_live_{os.getpid()}_{self.port}"
             _create_pg_database(pg, self.database)

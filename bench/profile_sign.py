@@ -1,0 +1,100 @@
+"""Profile the signing path with pyinstrument: N sign POSTs through the whole Django stack.
+
+    python bench/profile_sign.py [N] [--out FILE]
+
+Prepares a throwaway data folder through the CLI (SQLite, the default settings unless the
+environment says otherwise), then posts N sign forms with Django's test client, which runs
+the same middleware, form, view and model code as the server, in this process so the
+profiler sees it all. Prints (and with --out writes) pyinstrument's call tree, trimmed to
+frames that take at least 1% of the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+SLUG = "solidarity-against-war"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=1000)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="undersigned-profile-")) / "data"
+    os.environ["UNDERSIGNED_DATA_DIR"] = str(data)
+    os.environ.setdefault("TRUSTED_PROXIES", "127.0.0.1")
+    subprocess.run(
+        [sys.executable, "-m", "undersigned", "demo", "--no-serve"],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    client = Client(HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://127.0.0.1:8000")
+
+    def post(i: int) -> None:
+        # urlencoded, as a browser sends this form (the test client's default is multipart).
+        form = {
+            "name": f"Profiled Signer {i}",
+            "email": f"profile-{i}@example.org",
+            "country": "DE",
+            "city": "Berlin",
+            "visibility": str(i % 4 + 1),
+        }
+        response = client.post(
+            f"/en/{SLUG}/sign/",
+            urlencode(form),
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"10.9.{i // 256 % 256}.{i % 256}",
+        )
+        assert response.status_code == 302, response.status_code
+
+    for i in range(50):  # warm up: imports, templates, the connection
+        post(-1 - i)
+    profiler = Profiler(interval=0.001)
+    started = time.perf_counter()
+    profiler.start()
+    for i in range(args.n):
+        post(i)
+    profiler.stop()
+    elapsed = time.perf_counter() - started
+    header = (
+        f"{args.n} sign POSTs in {elapsed:.2f} s: {1000 * elapsed / args.n:.2f} ms each in one "
+        f"process (SQLITE_SYNCHRONOUS={os.environ.get('SQLITE_SYNCHRONOUS', 'default')}, "
+        "profiler overhead included)\n"
+    )
+    text = profiler.output_text(unicode=True, color=False, show_all=False, short_mode=False)
+    lines = [line for line in text.splitlines() if _share(line, elapsed) >= 0.01 or not line]
+    report = header + "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+
+
+def _share(line: str, elapsed: float) -> float:
+    for token in line.replace("│", " ").replace("├─", " ").replace("└─", " ").split():
+        try:
+            return float(token) / elapsed
+        except ValueError:
+            continue
+    return 1.0
+
+
+if __name__ == "__main__":
+    main()
