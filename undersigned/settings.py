@@ -309,11 +309,7 @@ ORGANISERS_PUBLIC_KEY = env("ORGANISERS_PUBLIC_KEY")
 SERVE_HOST = env("SERVE_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
-# On PostgreSQL a request spends most of a signature waiting for the commit to reach disk;
-# a few threads per process let those waits overlap (and PostgreSQL group their flushes).
-# SQLite has one writer and no network wait, so threads there only add GIL contention.
-_default_threads = 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
-SERVE_THREADS = env_int("SERVE_THREADS", _default_threads)
+SERVE_THREADS = env_int("SERVE_THREADS", 1)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, object] = {
