@@ -305,6 +305,33 @@ PURGE_EVERY_MINUTES = env_int("PURGE_EVERY_MINUTES", 60)
 # Default organisers' public key (base64) for statements imported without one.
 ORGANISERS_PUBLIC_KEY = env("ORGANISERS_PUBLIC_KEY")
 
+# Abuse resistance (see undersigned/public/screening.py). Limits are COUNT/SECONDS per
+# statement and client hash; over a limit a signature is stored quarantined, silently.
+SIGN_BURST_LIMIT = env("SIGN_BURST_LIMIT", "1/60")
+SIGN_SUSTAINED_LIMIT = env("SIGN_SUSTAINED_LIMIT", "5/300")
+SIGN_DOMAIN_LIMIT = env("SIGN_DOMAIN_LIMIT", "30/600")
+# Big mail providers whose volume is normal and carries no signal for the domain limit.
+SIGN_DOMAIN_EXEMPT = env_list(
+    "SIGN_DOMAIN_EXEMPT",
+    "gmail.com,googlemail.com,yahoo.com,outlook.com,hotmail.com,live.com,icloud.com,"
+    "proton.me,protonmail.com,yandex.ru,ya.ru,mail.ru,bk.ru,inbox.ru,list.ru,rambler.ru,"
+    "ukr.net,i.ua,meta.ua,gmx.de,gmx.net,web.de",
+)
+# Signatures without proof-of-work (no JavaScript) per client hash per statement per day.
+SIGN_NO_POW_PER_DAY = env_int("SIGN_NO_POW_PER_DAY", 3)
+# Confirmation emails any one address may receive per day, across statements.
+CONFIRM_EMAILS_PER_ADDRESS = env_int("CONFIRM_EMAILS_PER_ADDRESS", 3)
+SIGN_MIN_FILL_SECONDS = env_int("SIGN_MIN_FILL_SECONDS", 3)
+POW_MAX_NUMBER = env_int("POW_MAX_NUMBER", 100_000)
+POW_EXPIRES_MINUTES = env_int("POW_EXPIRES_MINUTES", 20)
+BLOCK_DISPOSABLE_DOMAINS = env_bool("BLOCK_DISPOSABLE_DOMAINS", True)
+# Trending sources: signatures per source per hour worth showing, and worth an email.
+TRENDING_REPORT_MIN = env_int("TRENDING_REPORT_MIN", 5)
+TRENDING_ALERT_MIN = env_int("TRENDING_ALERT_MIN", 30)
+TRENDING_RETENTION_DAYS = env_int("TRENDING_RETENTION_DAYS", 14)
+# Days a signature keeps the rotating client hash that bulk invalidation can match.
+ABUSE_RETENTION_DAYS = env_int("ABUSE_RETENTION_DAYS", 7)
+
 # Server processes (undersigned serve).
 SERVE_HOST = env("SERVE_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SERVE_PORT", 8000)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from undersigned.public import screening
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
 
@@ -123,8 +124,27 @@ class SignForm(forms.Form):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
-    def __init__(self, *args: Any, statement: Statement | None = None, **kwargs: Any) -> None:
+    # Abuse checks (undersigned/public/screening.py). None of them ever shows an error:
+    # whatever they find, the submission is quarantined and answered like any other.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    ABUSE_FIELDS = ("website", "started", "altcha")
+
+    def __init__(
+        self, *args: Any, statement: Statement | None = None, address: str = "", **kwargs: Any
+    ) -> None:
+        """With STATEMENT and the client ADDRESS, a bound form is screened (clean())."""
         super().__init__(*args, **kwargs)
+        self.statement, self.address = statement, address
+        if not self.is_bound:
+            self.fields["started"].initial = screening.started_token()
         self.fields["email"].validators.append(reject_control_characters)
         if statement is not None and statement.allow_no_email:
             email = self.fields["email"]
@@ -156,12 +176,25 @@ class SignForm(forms.Form):
         return email.strip()
 
     def clean(self) -> dict[str, Any]:
+        """Leave cleaned_data as Signature.sign's keyword arguments, screening included."""
         data = super().clean() or {}
         if data.get("visibility") is None and "visibility" not in self.errors:
             country = data.get("country") or ""
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
+        extras = {name: data.pop(name, "") or "" for name in self.ABUSE_FIELDS}
+        if self.errors or self.statement is None:
+            return data
+        verdict = screening.screen(
+            statement_id=self.statement.pk,
+            address=self.address,
+            email=data.get("email") or "",
+            honeypot=extras["website"],
+            started=extras["started"],
+            pow_payload=extras["altcha"],
+        )
+        data.update(verdict.as_sign_kwargs())
         return data
 
 

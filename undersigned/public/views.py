@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from undersigned.lib import tokens
+from undersigned.lib import proofofwork, tokens
+from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, ManageForm, SignForm
 from undersigned.statements.models import (
@@ -128,7 +129,8 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
 @same_origin_post
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
-    form = SignForm(request.POST, statement=statement)
+    address = client_address(request, settings.TRUSTED_PROXIES)
+    form = SignForm(request.POST, statement=statement, address=address)
     if not form.is_valid():
         context = _statement_context(request, statement, form, 1)
         return render(request, "public/statement.html", context, status=400)
@@ -245,6 +247,22 @@ def count(request: HttpRequest, slug: str) -> JsonResponse:
     counts = counts_for(statement)
     return JsonResponse(
         {"counted": counts["counted"], "unverified": counts["unverified"], "goal": statement.goal}
+    )
+
+
+@require_GET
+@never_cache
+def challenge(request: HttpRequest, slug: str) -> JsonResponse:
+    """A fresh proof-of-work challenge, fetched by pow.js: the cached page carries none."""
+    statement = _public_statement(slug)
+    return JsonResponse(
+        proofofwork.new_challenge(
+            settings.SECRET_KEY,
+            statement_id=statement.pk,
+            now=timezone.now(),
+            max_number=settings.POW_MAX_NUMBER,
+            minutes=settings.POW_EXPIRES_MINUTES,
+        )
     )
 
 

@@ -273,6 +273,18 @@ class Signature(models.Model):
     email_digest = models.CharField(max_length=64, null=True, blank=True)
     # Everything personal, sealed to the organisers' public key.
     sealed = models.BinaryField(null=True, blank=True)
+    # Abuse handling. The email DOMAIN is kept only as a keyed digest (DEDUP_KEY, not in the
+    # database): a small organisation's domain can narrow a signer down to a handful of
+    # people, so a dump must not show it; moderators match it by typing the domain.
+    domain_digest = models.CharField(max_length=32, blank=True, db_index=True)
+    # The daily-rotating keyed hash of the client address (lib/clientid.py), so moderators
+    # can act on a flood from one source. Erased after ABUSE_RETENTION_DAYS.
+    source_digest = models.CharField(max_length=32, blank=True, db_index=True)
+    # Which rules quarantined it (comma-separated codes such as "burst,nopow").
+    quarantine_reasons = models.CharField(max_length=120, blank=True)
+    invalidation_batch = models.ForeignKey(
+        "InvalidationBatch", models.SET_NULL, null=True, blank=True, related_name="signatures"
+    )
     country = CountryField()
     visibility = models.PositiveSmallIntegerField(
         choices=Visibility.choices, default=Visibility.HIDDEN
@@ -350,6 +362,17 @@ class Signature(models.Model):
         self.confirmed_at = now
         self._set_counted(not self.quarantined and self.invalidated_at is None)
         self.save(update_fields=["status", "confirmed_at", "counted"])
+
+    def release(self) -> None:
+        """A moderator judged a quarantined signature genuine: it counts once confirmed."""
+        if not self.quarantined:
+            raise StatementError(_("This signature is not quarantined."))
+        self.quarantined = False
+        if self.status == self.Status.UNVERIFIED:
+            # Signed without an email: counted apart, as unverified, once released.
+            self.statement.bump(unverified=int(self._counts_as_unverified))
+        self._set_counted(self.status == self.Status.CONFIRMED and self.invalidated_at is None)
+        self.save(update_fields=["quarantined", "counted"])
 
     def withdraw(self, now: dt.datetime | None = None) -> None:
         if self.status in (self.Status.WITHDRAWN, self.Status.ERASED):
@@ -443,6 +466,10 @@ class Signature(models.Model):
         visibility: int = Visibility.HIDDEN,
         consent: bool = False,
         quarantined: bool = False,
+        quarantine_reasons: str = "",
+        source_digest: str = "",
+        domain_digest: str = "",
+        send_email: bool = True,
         now: dt.datetime | None = None,
     ) -> tuple[Signature | None, OutboxMessage | None]:
         """Record a new signature and queue its email, in one transaction.
@@ -457,6 +484,9 @@ class Signature(models.Model):
         Everything slow (the keyed hash, the sealing, the outbox encryption) happens before
         the transaction opens: on SQLite the transaction holds the one write lock, and every
         other signer waits for it.
+
+        Without SEND_EMAIL (the address reached its daily cap of confirmation emails)
+        nothing is queued at all.
         """
         from undersigned.delivery.models import OutboxMessage
 
@@ -494,6 +524,8 @@ class Signature(models.Model):
                     country=country,
                     visibility=visibility,
                     quarantined=quarantined,
+                    quarantine_reasons=quarantine_reasons[:120],
+                    source_digest=source_digest,
                     created_at=now,
                     **cls.public_fields(visibility, name, city, affiliation),
                 )
@@ -512,22 +544,29 @@ class Signature(models.Model):
             country=country,
             visibility=visibility,
             quarantined=quarantined,
+            quarantine_reasons=quarantine_reasons[:120],
+            source_digest=source_digest,
+            domain_digest=domain_digest,
             confirm_token_hash=confirm_hash,
             manage_token_hash=manage_hash,
             created_at=now,
             confirm_expires_at=now + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS),
             **cls.public_fields(visibility, name, city, affiliation),
         )
-        message = OutboxMessage.prepare(
-            "confirm",
-            to=email,
-            language=language,
-            statement=statement,
-            context={
-                "confirm_token": confirm_token,
-                "manage_token": manage_token,
-                "neutral": neutral,
-            },
+        message = (
+            None
+            if not send_email
+            else OutboxMessage.prepare(
+                "confirm",
+                to=email,
+                language=language,
+                statement=statement,
+                context={
+                    "confirm_token": confirm_token,
+                    "manage_token": manage_token,
+                    "neutral": neutral,
+                },
+            )
         )
         try:
             # Insert first: a new address (the common case) costs no lookup and no savepoint,
@@ -535,13 +574,16 @@ class Signature(models.Model):
             # concurrency. The signature and its email commit together or not at all.
             with transaction.atomic():
                 signature.save(force_insert=True)
-                message.signature = signature
-                message.save(force_insert=True)
+                if message is not None:
+                    message.signature = signature
+                    message.save(force_insert=True)
         except IntegrityError:
             with transaction.atomic():
                 existing = cls._active_with_digest(statement, digest)
                 if existing is None:
                     raise
+                if not send_email:
+                    return None, None
                 return None, existing._already_signed(
                     email, language, manage_token, manage_hash, neutral=neutral
                 )
@@ -589,15 +631,99 @@ class Signature(models.Model):
         )
 
 
+class BlockedSource(models.Model):
+    """An organiser's block rule: signatures matching it are quarantined, silently."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", _("Email domain")
+        ADDRESS = "address", _("Email address")
+        NETWORK = "network", _("Client address range")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A domain or a network (CIDR) as typed; an email address only as its keyed digest, so
+    # the block list does not become a list of addresses.
+    value = models.CharField(max_length=100)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="blocked_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.ADDRESS:
+            return f"{self.get_kind_display()} #{self.value[:8]}"
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class InvalidationBatch(models.Model):
+    """One bulk invalidation: its criteria, reason and rows, so it can be undone exactly."""
+
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="+")
+    criteria = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300)
+    size = models.PositiveIntegerField(default=0)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "invalidation batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} on {self.statement_id} ({self.size})"
+
+
+class TrendingSource(models.Model):
+    """Signatures per source per hour, kept only where the rate was unusual.
+
+    Aggregates only: a client hash (rotating daily) or an email-domain digest, a statement,
+    an hour and a count. Rows older than TRENDING_RETENTION_DAYS are deleted.
+    """
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("Client address hash")
+        DOMAIN = "domain", _("Email domain")
+
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=32)
+    # The domain in clear, only for domains that crossed the velocity limit: a domain that
+    # busy is a crowd or a bot, not one person.
+    label = models.CharField(max_length=100, blank=True)
+    signatures = models.PositiveIntegerField()
+    quarantined = models.PositiveIntegerField(default=0)
+    alerted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-hour", "-signatures"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "hour", "kind", "digest"], name="trending_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.label or self.digest[:8]} at {self.hour:%Y-%m-%d %H}:00"
+
+
 from undersigned.statements.endorsements import Endorsement, FoundingInvite  # noqa: E402
 
 __all__ = [
     "CountShard",
     "Endorsement",
     "FoundingInvite",
+    "BlockedSource",
+    "InvalidationBatch",
     "Signature",
     "Statement",
     "StatementError",
     "StatementVersion",
+    "TrendingSource",
     "Visibility",
 ]

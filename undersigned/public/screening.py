@@ -1,0 +1,216 @@
+"""Silent screening of a submission: quarantine the doubtful, never tell the client.
+
+The sign form calls `screen()` once its fields are valid. Every rule ends in the same
+place: the signature is stored with `quarantined=True` (never counted until a moderator
+releases it) and the client gets exactly the answer a normal signer gets, so a script
+learns nothing from the response. What a quarantined signer receives by email: the same
+confirmation email as anyone, so a real person behind a busy shared address can still
+confirm; the confirmed signature stays uncounted until a moderator releases it. The only
+thing that ever withholds an email is the per-address daily cap, which exists to stop the
+form being used to flood someone else's inbox.
+
+Nothing here stores an address: counters are keyed on the daily-rotating client hash and on
+keyed email digests, and live only in the cache with an expiry (P5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.utils import timezone
+
+from undersigned.lib import clientid, proofofwork, ratelimit, sealing
+
+STARTED_SALT = "undersigned.sign-form.started"
+BLOCKLIST_KEY = "blocklist:v1"
+
+
+@dataclass
+class Verdict:
+    reasons: list[str] = field(default_factory=list)
+    send_email: bool = True
+    source_digest: str = ""
+    domain_digest: str = ""
+
+    @property
+    def quarantined(self) -> bool:
+        return bool(self.reasons)
+
+    def as_sign_kwargs(self) -> dict[str, object]:
+        return {
+            "quarantined": self.quarantined,
+            "quarantine_reasons": ",".join(self.reasons),
+            "source_digest": self.source_digest,
+            "domain_digest": self.domain_digest,
+            "send_email": self.send_email,
+        }
+
+
+def limits() -> dict[str, ratelimit.Limit]:
+    return {
+        "burst": ratelimit.Limit.parse("burst", settings.SIGN_BURST_LIMIT),
+        "sustained": ratelimit.Limit.parse("sustained", settings.SIGN_SUSTAINED_LIMIT),
+        "domain": ratelimit.Limit.parse("domain", settings.SIGN_DOMAIN_LIMIT),
+        "nopow": ratelimit.Limit("nopow", settings.SIGN_NO_POW_PER_DAY, 86400),
+        "mail": ratelimit.Limit("mail", settings.CONFIRM_EMAILS_PER_ADDRESS, 86400),
+    }
+
+
+def started_token(now: float | None = None) -> str:
+    """The signed render time put in the form. The page is cached for a few seconds and
+    shared by everyone, so it is not per visitor and may be older than the visitor's view:
+    that only makes a fill look slower, never faster, so no person is caught by it."""
+    stamp = int(time.time() if now is None else now)
+    return signing.Signer(salt=STARTED_SALT).sign(str(stamp))
+
+
+def _elapsed(token: str, now: float) -> float | None:
+    try:
+        return now - int(signing.Signer(salt=STARTED_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def client_key(address: str) -> str:
+    """What a limit recognises: an IPv4 address, or an IPv6 /64 (one household)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return clientid.network_of(address) if ip.version == 6 else str(ip)
+
+
+def domain_of(email: str) -> str:
+    return sealing.normalise_email(email).rpartition("@")[2]
+
+
+def domain_digest(domain: str) -> str:
+    key = hashlib.blake2b(settings.DEDUP_KEY.encode(), key=b"domain", digest_size=32).digest()
+    return hmac.new(key, domain.lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def address_digest(email: str) -> str:
+    """A statement-independent keyed digest of an address (block list, email cap)."""
+    return sealing.email_digest(settings.DEDUP_KEY, 0, email)
+
+
+def source_digest(address: str, today: dt.date) -> str:
+    return clientid.client_hash(settings.CLIENT_HASH_KEY, client_key(address), today)
+
+
+def blocklist() -> tuple[set[str], set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """The organisers' block list, from the cache (one read on the signing path)."""
+    cached = cache.get(BLOCKLIST_KEY)
+    if cached is None:
+        from undersigned.statements.models import BlockedSource
+
+        rows = list(BlockedSource.objects.values_list("kind", "value"))
+        cached = (
+            {v for k, v in rows if k == "domain"},
+            {v for k, v in rows if k == "address"},
+            [v for k, v in rows if k == "network"],
+        )
+        cache.set(BLOCKLIST_KEY, cached, 60)
+    domains, addresses, networks = cached
+    return set(domains), set(addresses), [ipaddress.ip_network(n, strict=False) for n in networks]
+
+
+def forget_blocklist() -> None:
+    cache.delete(BLOCKLIST_KEY)
+
+
+def _in_domain_set(domain: str, names: set[str] | frozenset[str]) -> bool:
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in names for i in range(len(parts) - 1))
+
+
+def _disposable(domain: str) -> bool:
+    from disposable_email_domains import blocklist as disposable
+
+    return _in_domain_set(domain, disposable)
+
+
+def _in_networks(
+    address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def screen(
+    *,
+    statement_id: int,
+    address: str,
+    email: str,
+    honeypot: str,
+    started: str,
+    pow_payload: str,
+    now: dt.datetime | None = None,
+) -> Verdict:
+    now = now or timezone.now()
+    stamp = now.timestamp()
+    # Without an email (statements that allow it) there is no domain and no mail to cap.
+    domain = domain_of(email) if email else ""
+    verdict = Verdict(
+        source_digest=source_digest(address, now.date()),
+        domain_digest=domain_digest(domain) if domain else "",
+    )
+    flag = verdict.reasons.append
+    if honeypot:
+        flag("honeypot")
+    elapsed = _elapsed(started, stamp)
+    if elapsed is None:
+        flag("nostart")
+    elif elapsed < settings.SIGN_MIN_FILL_SECONDS:
+        flag("fast")
+    blocked_domains, blocked_addresses, blocked_networks = blocklist()
+    if (
+        (domain and _in_domain_set(domain, blocked_domains))
+        or (email and blocked_addresses and address_digest(email) in blocked_addresses)
+        or _in_networks(address, blocked_networks)
+    ):
+        flag("blocked")
+    if domain and settings.BLOCK_DISPOSABLE_DOMAINS and _disposable(domain):
+        flag("disposable")
+
+    subject = f"{statement_id}:{verdict.source_digest}"
+    rules = limits()
+    if pow_payload:
+        proof = proofofwork.check(
+            pow_payload, settings.SECRET_KEY, statement_id=statement_id, now=now
+        )
+        if not proof.ok:
+            flag(f"pow-{proof.reason}")
+        elif not ratelimit.once(f"pow:{proof.token}", int(proof.expires - stamp) + 60):
+            flag("pow-replay")
+    elif ratelimit.over(rules["nopow"], subject, now=stamp):
+        flag("nopow")
+    # Every valid submission counts against the limits, flagged or not: a script that is
+    # already caught must not get a fresh allowance for its next try.
+    if ratelimit.over(rules["burst"], subject, now=stamp):
+        flag("burst")
+    if ratelimit.over(rules["sustained"], subject, now=stamp):
+        flag("sustained")
+    if (
+        domain
+        and not _in_domain_set(domain, set(settings.SIGN_DOMAIN_EXEMPT))
+        and ratelimit.over(rules["domain"], f"{statement_id}:{verdict.domain_digest}", now=stamp)
+    ):
+        flag("domain")
+        # A domain this busy is a crowd or a bot, not one person: let the trending report
+        # name it for moderators.
+        cache.set(f"domainlabel:{verdict.domain_digest}", domain, 2 * 86400)
+    if email:
+        verdict.send_email = not ratelimit.over(rules["mail"], address_digest(email), now=stamp)
+    return verdict
