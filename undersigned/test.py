@@ -404,3 +404,23 @@ def make_endorsement(
     if state == Endorsement.State.APPROVED:
         endorsement.approve(by=make_user(f"approver{endorsement.pk}", MODERATORS))
     return endorsement
+def sign_form(
+    email: str, *, altcha: str = "", seconds_ago: float = 10, **fields: str
+) -> dict[str, str]:
+    """What a person's browser sends from the sign form, filled in SECONDS_AGO seconds."""
+    import time
+
+    from undersigned.public.screening import started_token
+
+    return {
+        "name": "Anna Kovalenko",
+        "email": email,
+        "country": "UA",
+        "city": "",
+        "affiliation": "",
+        "visibility": "4",
+        "website": "",
+        "started": started_token(time.time() - seconds_ago),
+        "altcha": altcha,
+        **fields,
+    }

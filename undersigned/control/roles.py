@@ -15,8 +15,23 @@ PERMISSIONS = {
         "statements.view_statementversion",
         "statements.view_signature",
         "statements.view_countshard",
+        "statements.view_blockedsource",
+        "statements.add_blockedsource",
+        "statements.change_blockedsource",
+        "statements.delete_blockedsource",
+        "statements.view_trendingsource",
+        "statements.view_invalidationbatch",
+        "statements.add_invalidationbatch",
+        "statements.change_invalidationbatch",
     ],
-    MODERATORS: ["statements.view_statement", "statements.view_signature"],
+    MODERATORS: [
+        "statements.view_statement",
+        "statements.view_signature",
+        "statements.view_trendingsource",
+        "statements.view_invalidationbatch",
+        "statements.add_invalidationbatch",
+        "statements.change_invalidationbatch",
+    ],
 }
 
 

@@ -93,3 +93,9 @@ def email_digest(secret: str, statement_id: int, address: str) -> str:
     """Keyed hash for duplicate detection, per statement, with a key not in the database."""
     message = f"{statement_id}:{normalise_email(address)}".encode()
     return hmac.new(_derive(secret, "dedup"), message, hashlib.sha256).hexdigest()
+
+
+def domain_digest(secret: str, domain: str) -> str:
+    """Keyed hash of an email domain, the same for every statement (abuse tools match it)."""
+    message = f"domain:{domain.strip().lower()}".encode()
+    return hmac.new(_derive(secret, "dedup"), message, hashlib.sha256).hexdigest()[:32]

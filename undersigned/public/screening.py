@@ -16,8 +16,6 @@ keyed email digests, and live only in the cache with an expiry (P5).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -93,8 +91,7 @@ def domain_of(email: str) -> str:
 
 
 def domain_digest(domain: str) -> str:
-    key = hashlib.blake2b(settings.DEDUP_KEY.encode(), key=b"domain", digest_size=32).digest()
-    return hmac.new(key, domain.lower().encode(), hashlib.sha256).hexdigest()[:32]
+    return sealing.domain_digest(settings.DEDUP_KEY, domain)
 
 
 def address_digest(email: str) -> str:

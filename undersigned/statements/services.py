@@ -1,12 +1,18 @@
-"""Workflows across many rows: importing a statement, reconciling counts."""
+"""Workflows across many rows: importing a statement, reconciling counts, bulk
+invalidation and its undo, the trending-sources report."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from undersigned.lib import markdown, sealing
@@ -14,11 +20,22 @@ from undersigned.lib.statement_files import StatementSource
 from undersigned.statements.models import (
     CountShard,
     Endorsement,
+    InvalidationBatch,
     Signature,
     Statement,
     StatementError,
     StatementVersion,
+    TrendingSource,
 )
+
+audit_log = logging.getLogger("undersigned.audit")
+
+
+def record_staff_act(action: str, *, by: str, **details: Any) -> None:
+    """One line per staff act for the audit log. DETAILS must never hold personal data:
+    ids, counts, digests and the staff member's own user name only."""
+    fields = " ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    audit_log.info("%s by=%s %s", action, by or "-", fields)
 
 
 @dataclass
@@ -115,6 +132,8 @@ class Reconciliation:
 def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
     """Compare the counter shards with the rows; with FIX, rewrite the shards to match."""
     with transaction.atomic():
+        # Aliases differ from the field names: an aggregate called "counted" would shadow
+        # the counted column in the other aggregates' filters.
         rows = Signature.objects.filter(statement=statement).aggregate(
             n_counted=Count("pk", filter=Q(counted=True)),
             n_listed=Count("pk", filter=Q(counted=True, visibility__lt=4)),
@@ -123,6 +142,9 @@ def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
                 filter=Q(status="unverified", quarantined=False, invalidated_at__isnull=True),
             ),
             n_quarantined=Count("pk", filter=Q(quarantined=True)),
+            n_quarantined_confirmed=Count(
+                "pk", filter=Q(quarantined=True, status="confirmed", invalidated_at__isnull=True)
+            ),
             n_invalidated=Count("pk", filter=Q(invalidated_at__isnull=False)),
             n_pending=Count("pk", filter=Q(status="pending")),
             n_withdrawn=Count("pk", filter=Q(status="withdrawn")),
@@ -147,6 +169,248 @@ def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
                 counted=0, listed=0, unverified=0, organisations=0
             )
             CountShard.objects.filter(statement=statement, shard=0).update(**actual)
-    extra = {k: rows[k] for k in ("quarantined", "invalidated", "pending", "withdrawn")}
+    extra = {
+        k: rows[k]
+        for k in ("quarantined", "quarantined_confirmed", "invalidated", "pending", "withdrawn")
+    }
     extra["wrongly_flagged"] = wrong_flag
     return Reconciliation(statement, shown, actual, extra)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Which signatures of a statement a bulk invalidation takes."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    domain: str = ""
+    source: str = ""
+    # None: either; True: only quarantined; False: only not quarantined.
+    quarantined: bool | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.since or self.until or self.domain or self.source) and (
+            self.quarantined is None
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        # The domain is recorded only as its digest: the batch log must not name it in clear.
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "domain_digest": self.domain_digest() or None,
+            "source": self.source or None,
+            "quarantined": self.quarantined,
+        }
+
+    def domain_digest(self) -> str:
+        return sealing.domain_digest(settings.DEDUP_KEY, self.domain) if self.domain else ""
+
+
+def matching(statement: Statement, criteria: Criteria) -> QuerySet[Signature]:
+    rows = Signature.objects.filter(statement=statement, invalidated_at__isnull=True)
+    if criteria.since:
+        rows = rows.filter(created_at__gte=criteria.since)
+    if criteria.until:
+        rows = rows.filter(created_at__lt=criteria.until)
+    if criteria.domain:
+        rows = rows.filter(domain_digest=criteria.domain_digest())
+    if criteria.source:
+        rows = rows.filter(source_digest=criteria.source)
+    if criteria.quarantined is not None:
+        rows = rows.filter(quarantined=criteria.quarantined)
+    return rows
+
+
+@dataclass
+class InvalidationResult:
+    matched: int
+    counted: int
+    batch: InvalidationBatch | None = None
+
+
+def invalidate(
+    statement: Statement,
+    *,
+    criteria: Criteria,
+    reason: str,
+    by: str = "",
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> InvalidationResult:
+    """Invalidate every signature that matches, as one batch that can be undone.
+
+    With DRY_RUN nothing changes; the result says how many rows would, and how many of
+    them count now (the drop in the shown count).
+    """
+    if criteria.is_empty():
+        raise StatementError(_("Give at least one criterion; a bulk invalidation never takes all."))
+    if not dry_run and not reason.strip():
+        raise StatementError(_("Give a reason for the invalidation."))
+    rows = matching(statement, criteria)
+    if dry_run:
+        return InvalidationResult(rows.count(), rows.filter(counted=True).count())
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = list(rows.select_for_update().values_list("pk", "counted", "visibility"))
+        counted = sum(1 for _pk, c, _v in locked if c)
+        listed = sum(1 for _pk, c, v in locked if c and v < 4)
+        batch = InvalidationBatch.objects.create(
+            statement=statement,
+            criteria=criteria.as_json(),
+            reason=reason.strip()[:300],
+            size=len(locked),
+            created_by=by,
+            created_at=now,
+        )
+        for chunk in _chunks([pk for pk, _c, _v in locked]):
+            Signature.objects.filter(pk__in=chunk).update(
+                invalidated_at=now, counted=False, invalidation_batch=batch
+            )
+        # The same counter move _set_counted makes row by row, made once for the batch.
+        statement.bump(counted=-counted, listed=-listed)
+    record_staff_act(
+        "signatures.invalidate",
+        by=by,
+        statement=statement.pk,
+        batch=batch.pk,
+        rows=len(locked),
+        uncounted=counted,
+    )
+    return InvalidationResult(len(locked), counted, batch)
+
+
+def undo_invalidation(
+    batch: InvalidationBatch, *, by: str = "", now: dt.datetime | None = None
+) -> int:
+    """Restore exactly the rows of BATCH; each counts again if it is confirmed and clean."""
+    with transaction.atomic():
+        batch = InvalidationBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.undone_at:
+            raise StatementError(_("This invalidation was already undone."))
+        rows = list(
+            Signature.objects.select_for_update()
+            .filter(invalidation_batch=batch)
+            .values_list("pk", "status", "quarantined", "visibility")
+        )
+        back = [
+            (pk, v) for pk, status, q, v in rows if status == Signature.Status.CONFIRMED and not q
+        ]
+        back_pks = {pk for pk, _v in back}
+        for chunk in _chunks(list(back_pks)):
+            Signature.objects.filter(pk__in=chunk).update(
+                invalidated_at=None, invalidation_batch=None, counted=True
+            )
+        for chunk in _chunks([pk for pk, *_rest in rows if pk not in back_pks]):
+            Signature.objects.filter(pk__in=chunk).update(
+                invalidated_at=None, invalidation_batch=None, counted=False
+            )
+        batch.statement.bump(counted=len(back), listed=sum(1 for _pk, v in back if v < 4))
+        batch.undone_at = now or timezone.now()
+        batch.undone_by = by
+        batch.save(update_fields=["undone_at", "undone_by"])
+    record_staff_act(
+        "signatures.invalidate.undo",
+        by=by,
+        statement=batch.statement_id,
+        batch=batch.pk,
+        rows=len(rows),
+        recounted=len(back),
+    )
+    return len(rows)
+
+
+def _chunks(items: list[int], size: int = 500) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def report_trending(*, now: dt.datetime | None = None) -> list[TrendingSource]:
+    """Record sources with unusual signing rates in this hour and the last; email the
+    organisers about rows that newly crossed the alert threshold; apply retention.
+
+    Idempotent: safe to run every few minutes and to kill halfway. Returns new alerts.
+    """
+    now = now or timezone.now()
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    alerts: list[TrendingSource] = []
+    for hour in (this_hour - dt.timedelta(hours=1), this_hour):
+        alerts += _trending_for(hour)
+    for row in alerts:
+        _alert_organisers(row)
+    TrendingSource.objects.filter(
+        hour__lt=now - dt.timedelta(days=settings.TRENDING_RETENTION_DAYS)
+    ).delete()
+    Signature.objects.filter(
+        created_at__lt=now - dt.timedelta(days=settings.ABUSE_RETENTION_DAYS)
+    ).exclude(source_digest="").update(source_digest="")
+    return alerts
+
+
+def _trending_for(hour: dt.datetime) -> list[TrendingSource]:
+    rows = Signature.objects.filter(
+        created_at__gte=hour, created_at__lt=hour + dt.timedelta(hours=1)
+    )
+    alerts = []
+    for kind, column in (
+        (TrendingSource.Kind.CLIENT, "source_digest"),
+        (TrendingSource.Kind.DOMAIN, "domain_digest"),
+    ):
+        groups = (
+            rows.exclude(**{column: ""})
+            .values("statement_id", column)
+            .annotate(n=Count("pk"), q=Count("pk", filter=Q(quarantined=True)))
+            .filter(n__gte=settings.TRENDING_REPORT_MIN)
+        )
+        for group in groups:
+            digest = group[column]
+            label = (
+                cache.get(f"domainlabel:{digest}", "") if kind == TrendingSource.Kind.DOMAIN else ""
+            )
+            with transaction.atomic():
+                row, _created = TrendingSource.objects.select_for_update().get_or_create(
+                    statement_id=group["statement_id"],
+                    hour=hour,
+                    kind=kind,
+                    digest=digest,
+                    defaults={"signatures": group["n"], "quarantined": group["q"], "label": label},
+                )
+                row.signatures, row.quarantined = group["n"], group["q"]
+                row.label = row.label or label
+                fresh_alert = not row.alerted and row.signatures >= settings.TRENDING_ALERT_MIN
+                row.alerted = row.alerted or fresh_alert
+                row.save(update_fields=["signatures", "quarantined", "label", "alerted"])
+            if fresh_alert:
+                alerts.append(row)
+    return alerts
+
+
+def _alert_organisers(row: TrendingSource) -> None:
+    from django.contrib.auth import get_user_model
+
+    from undersigned.control.roles import ORGANISERS
+    from undersigned.delivery.models import OutboxMessage
+
+    User = get_user_model()
+    recipients = (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=ORGANISERS))
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    extra = {
+        "source_kind": row.get_kind_display(),
+        "source": row.label or row.digest,
+        "signatures": row.signatures,
+        "quarantined": row.quarantined,
+        "hour": row.hour.strftime("%Y-%m-%d %H:00 UTC"),
+        "admin_url": f"{settings.SITE_URL}/admin/statements/trendingsource/",
+    }
+    for address in recipients:
+        OutboxMessage.queue(
+            "trending_alert",
+            to=address,
+            language=settings.LANGUAGE_CODE,
+            statement=row.statement,
+            context={"extra": extra},
+        )

@@ -9,6 +9,10 @@ from django.core.management.base import BaseCommand
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.statements.retention import purge
+from undersigned.statements.services import report_trending
+
+# The trending-sources report is cheap and idempotent; the worker refreshes it this often.
+TRENDING_EVERY_SECONDS = 600
 
 
 class Command(BaseCommand):
@@ -37,12 +41,19 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker: delivering queued email")
         next_purge = time.monotonic()
+        next_report = 0.0
         while not stopping:
             # Every worker purges on its schedule; the purge is idempotent, so two workers
             # doing it at once only repeat work.
             if purge_every > 0 and time.monotonic() >= next_purge:
                 self.stdout.write(f"worker: purge: {purge()}")
                 next_purge = time.monotonic() + purge_every * 60
+            if time.monotonic() >= next_report:
+                try:
+                    report_trending()
+                except Exception as exc:  # a failed report must not stop email delivery
+                    self.stderr.write(f"worker: trending report failed: {type(exc).__name__}")
+                next_report = time.monotonic() + TRENDING_EVERY_SECONDS
             sent = deliver_all()
             if sent:
                 self.stdout.write(f"worker: sent {sent}")

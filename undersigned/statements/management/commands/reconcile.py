@@ -24,7 +24,9 @@ class Command(BaseCommand):
                 f"listed {actual['listed']} (shown {shown['listed']}), "
                 f"unverified {actual['unverified']} (shown {shown['unverified']}), "
                 f"pending {extra['pending']}, withdrawn {extra['withdrawn']}, "
-                f"quarantined {extra['quarantined']}, invalidated {extra['invalidated']}"
+                f"quarantined {extra['quarantined']} "
+                f"({extra['quarantined_confirmed']} confirmed, awaiting release), "
+                f"invalidated {extra['invalidated']}"
             )
             if report.drift or extra["wrongly_flagged"]:
                 drifted += 1

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+from undersigned.lib.ratelimit import Limit, hit, once, over
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def locmem() -> LocMemCache:
+    return LocMemCache(f"ratelimit-{uuid.uuid4()}", {})
+
+
+@pytest.fixture
+def redis_cache() -> Iterator[RedisCache]:
+    cache = RedisCache(REDIS_URL, {"KEY_PREFIX": f"test-rl-{uuid.uuid4().hex}"})
+    try:
+        cache.get("ping")
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}")
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{cache.key_prefix}*"):
+        client.delete(key)
+
+
+def test_parse_reads_count_per_seconds() -> None:
+    assert Limit.parse("burst", "5/300") == Limit("burst", 5, 300)
+
+
+@pytest.mark.parametrize("spec", ["5", "a/b", "5/0", "-1/60", ""])
+def test_parse_refuses_malformed_specs(spec: str) -> None:
+    with pytest.raises(ValueError, match="burst"):
+        Limit.parse("burst", spec)
+
+
+def test_it_counts_hits_within_one_window() -> None:
+    cache, limit = locmem(), Limit("t", 2, 60)
+    assert [over(limit, "a", now=120.0, cache=cache) for _ in range(3)] == [False, False, True]
+
+
+def test_subjects_have_separate_counters() -> None:
+    cache, limit = locmem(), Limit("t", 1, 60)
+    assert hit(limit, "a", now=120.0, cache=cache) == 1
+    assert hit(limit, "b", now=120.0, cache=cache) == 1
+
+
+def test_a_new_window_starts_a_new_count() -> None:
+    cache, limit = locmem(), Limit("t", 1, 60)
+    assert not over(limit, "a", now=120.0, cache=cache)
+    assert over(limit, "a", now=179.0, cache=cache)
+    assert not over(limit, "a", now=180.0, cache=cache)
+
+
+def test_once_accepts_a_token_only_the_first_time() -> None:
+    cache = locmem()
+    assert once("tok", 60, cache=cache)
+    assert not once("tok", 60, cache=cache)
+    assert once("other", 60, cache=cache)
+
+
+def test_redis_counts_atomically_across_threads(redis_cache: RedisCache) -> None:
+    limit = Limit("t", 1000, 60)
+    results: list[int] = []
+
+    def work() -> None:
+        for _ in range(50):
+            results.append(hit(limit, "shared", now=600.0, cache=redis_cache))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(1, 401))
+
+
+def test_redis_keys_expire_with_their_window(redis_cache: RedisCache) -> None:
+    limit = Limit("t", 5, 60)
+    hit(limit, "a", now=600.0, cache=redis_cache)
+    key = redis_cache.make_and_validate_key(limit.key("a", 600.0))
+    ttl = redis_cache._cache.get_client(key).ttl(key)
+    assert 0 < ttl <= 65
