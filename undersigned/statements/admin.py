@@ -20,7 +20,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.control.audit import record
-from undersigned.statements.models import Signature, Statement, StatementVersion
 from undersigned.control.roles import is_moderator
 from undersigned.public import screening
 from undersigned.statements.models import (
@@ -150,6 +149,7 @@ class SignatureAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for signature in queryset.select_for_update().filter(quarantined=True):
                 signature.release()
+                record(request.user, "edit", signature, reason="released from quarantine")
                 released += 1
         self.message_user(request, _("%(n)d signature(s) released.") % {"n": released})
 
@@ -283,7 +283,7 @@ class InvalidationBatchAdmin(admin.ModelAdmin):
     @admin.action(description=_("Undo the selected invalidations"), permissions=["change"])
     def undo(self, request: HttpRequest, queryset: QuerySet[InvalidationBatch]) -> None:
         for batch in queryset.filter(undone_at__isnull=True):
-            rows = undo_invalidation(batch, by=request.user.get_username())
+            rows = undo_invalidation(batch, by=request.user)
             self.message_user(
                 request,
                 _("Batch %(id)d undone: %(n)d signature(s) restored.")
@@ -308,7 +308,7 @@ class InvalidationBatchAdmin(admin.ModelAdmin):
                     form.cleaned_data["statement"],
                     criteria=form.criteria(),
                     reason=form.cleaned_data["reason"],
-                    by=request.user.get_username(),
+                    by=request.user,
                     dry_run=not apply,
                 )
             except StatementError as exc:

@@ -4,7 +4,6 @@ invalidation and its undo, the trending-sources report."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from undersigned.control.audit import record
 from undersigned.lib import markdown, sealing
 from undersigned.lib.statement_files import StatementSource
 from undersigned.statements.models import (
@@ -28,14 +28,12 @@ from undersigned.statements.models import (
     TrendingSource,
 )
 
-audit_log = logging.getLogger("undersigned.audit")
 
-
-def record_staff_act(action: str, *, by: str, **details: Any) -> None:
-    """One line per staff act for the audit log. DETAILS must never hold personal data:
-    ids, counts, digests and the staff member's own user name only."""
-    fields = " ".join(f"{k}={v}" for k, v in sorted(details.items()))
-    audit_log.info("%s by=%s %s", action, by or "-", fields)
+def _who(by: Any) -> str:
+    """The staff member's user name, or who acted from the command line."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        return str(by.get_username())[:150]
+    return "command line"
 
 
 @dataclass
@@ -234,7 +232,7 @@ def invalidate(
     *,
     criteria: Criteria,
     reason: str,
-    by: str = "",
+    by: Any = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> InvalidationResult:
@@ -260,7 +258,7 @@ def invalidate(
             criteria=criteria.as_json(),
             reason=reason.strip()[:300],
             size=len(locked),
-            created_by=by,
+            created_by=_who(by),
             created_at=now,
         )
         for chunk in _chunks([pk for pk, _c, _v in locked]):
@@ -269,19 +267,13 @@ def invalidate(
             )
         # The same counter move _set_counted makes row by row, made once for the batch.
         statement.bump(counted=-counted, listed=-listed)
-    record_staff_act(
-        "signatures.invalidate",
-        by=by,
-        statement=statement.pk,
-        batch=batch.pk,
-        rows=len(locked),
-        uncounted=counted,
-    )
+        # The reason is the moderator's; the entry names the batch, never a signer.
+        record(by, "invalidate", batch, reason=f"{batch.reason} ({len(locked)} signatures)")
     return InvalidationResult(len(locked), counted, batch)
 
 
 def undo_invalidation(
-    batch: InvalidationBatch, *, by: str = "", now: dt.datetime | None = None
+    batch: InvalidationBatch, *, by: Any = None, now: dt.datetime | None = None
 ) -> int:
     """Restore exactly the rows of BATCH; each counts again if it is confirmed and clean."""
     with transaction.atomic():
@@ -307,16 +299,9 @@ def undo_invalidation(
             )
         batch.statement.bump(counted=len(back), listed=sum(1 for _pk, v in back if v < 4))
         batch.undone_at = now or timezone.now()
-        batch.undone_by = by
+        batch.undone_by = _who(by)
         batch.save(update_fields=["undone_at", "undone_by"])
-    record_staff_act(
-        "signatures.invalidate.undo",
-        by=by,
-        statement=batch.statement_id,
-        batch=batch.pk,
-        rows=len(rows),
-        recounted=len(back),
-    )
+        record(by, "edit", batch, reason=f"invalidation undone ({len(rows)} signatures)")
     return len(rows)
 
 

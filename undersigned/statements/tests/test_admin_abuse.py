@@ -16,7 +16,7 @@ from undersigned.statements.models import (
     TrendingSource,
 )
 from undersigned.statements.services import reconcile
-from undersigned.test import make_statement, personas
+from undersigned.test import make_statement, personas, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +31,8 @@ def people(settings: object) -> dict[str, object]:
 
 
 def login(people: dict[str, object], who: str) -> Client:
-    client = Client()
-    user = people[who]
-    if user is not None:
-        client.force_login(user)  # type: ignore[arg-type]
+    """Logged in with a verified second factor, as the admin requires of staff."""
+    client: Client = staff_client(people[who])  # type: ignore[arg-type]
     return client
 
 

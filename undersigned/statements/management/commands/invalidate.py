@@ -35,7 +35,6 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="")
         parser.add_argument("--apply", action="store_true", help="Change rows (default: dry run).")
         parser.add_argument("--undo", type=int, metavar="BATCH")
-        parser.add_argument("--by", default="cli", help="Who acts, for the audit log.")
 
     def handle(self, *args: Any, **o: Any) -> None:
         if o["undo"]:
@@ -43,7 +42,7 @@ class Command(BaseCommand):
             if batch is None:
                 raise CommandError(f"no invalidation batch {o['undo']}")
             try:
-                rows = undo_invalidation(batch, by=o["by"])
+                rows = undo_invalidation(batch)
             except StatementError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"Undid batch {batch.pk}: {rows} signature(s) restored.")
@@ -63,7 +62,7 @@ class Command(BaseCommand):
         )
         try:
             result = invalidate(
-                statement, criteria=criteria, reason=o["reason"], by=o["by"], dry_run=not o["apply"]
+                statement, criteria=criteria, reason=o["reason"], dry_run=not o["apply"]
             )
         except StatementError as exc:
             raise CommandError(str(exc)) from None
