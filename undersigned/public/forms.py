@@ -292,11 +292,48 @@ class EndorseForm(forms.Form):
         error_messages={"max_length": _("Please keep the note under %(limit_value)d characters.")},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
+    # has another name. A flagged endorsement is recorded with its flags for the moderator.
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    ABUSE_FIELDS = ("homepage", "started", "altcha")
+
+    def __init__(
+        self, *args: Any, statement_id: int | None = None, address: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.statement_id, self.address = statement_id, address
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)
+        if not self.is_bound:
+            self.fields["started"].initial = screening.started_token()
+
+    def clean(self) -> dict[str, Any]:
+        """Screen public endorsements (an invitation link is its own proof: not screened)."""
+        data = super().clean() or {}
+        extras = {name: data.pop(name, "") or "" for name in self.ABUSE_FIELDS}
+        if self.errors or self.statement_id is None:
+            return data
+        verdict = screening.screen(
+            statement_id=self.statement_id,
+            address=self.address,
+            email=data["contact_email"],
+            honeypot=extras["homepage"],
+            started=extras["started"],
+            pow_payload=extras["altcha"],
+            kind="endorse",
+        )
+        data["quarantine_reasons"] = ",".join(verdict.reasons)
+        data["send_email"] = verdict.send_email
+        return data
 
     def clean_website(self) -> str:
         website: str = self.cleaned_data["website"]

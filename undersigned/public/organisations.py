@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from undersigned.lib import organisations, tokens
+from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, SignForm
 from undersigned.public.views import (
@@ -59,7 +61,8 @@ def by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endo
 @same_origin_post
 def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
-    form = EndorseForm(request.POST)
+    address = client_address(request, settings.TRUSTED_PROXIES)
+    form = EndorseForm(request.POST, statement_id=statement.pk, address=address)
     if not form.is_valid():
         context = _statement_context(request, statement, SignForm(), 1, endorse_form=form)
         return render(request, "public/statement.html", context, status=400)

@@ -153,8 +153,11 @@ def screen(
     honeypot: str,
     started: str,
     pow_payload: str,
+    kind: str = "sign",
     now: dt.datetime | None = None,
 ) -> Verdict:
+    """Screen one submission of KIND ("sign" or "endorse"); each kind has its own limits,
+    the daily cap on confirmation emails to one address is shared."""
     now = now or timezone.now()
     stamp = now.timestamp()
     # Without an email (statements that allow it) there is no domain and no mail to cap.
@@ -181,7 +184,7 @@ def screen(
     if domain and settings.BLOCK_DISPOSABLE_DOMAINS and _disposable(domain):
         flag("disposable")
 
-    subject = f"{statement_id}:{verdict.source_digest}"
+    subject = f"{kind}:{statement_id}:{verdict.source_digest}"
     rules = limits()
     if pow_payload:
         proof = proofofwork.check(
@@ -202,7 +205,9 @@ def screen(
     if (
         domain
         and not _in_domain_set(domain, set(settings.SIGN_DOMAIN_EXEMPT))
-        and ratelimit.over(rules["domain"], f"{statement_id}:{verdict.domain_digest}", now=stamp)
+        and ratelimit.over(
+            rules["domain"], f"{kind}:{statement_id}:{verdict.domain_digest}", now=stamp
+        )
     ):
         flag("domain")
         # A domain this busy is a crowd or a bot, not one person: let the trending report

@@ -84,6 +84,8 @@ class Endorsement(models.Model):
     website_host = models.CharField(max_length=253, db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     note = models.CharField(max_length=280, blank=True)
+    # Screening flags (undersigned/public/screening.py) for the moderator deciding on it.
+    quarantine_reasons = models.CharField(max_length=120, blank=True)
     # The contact person and address, sealed to the organisers' public key.
     sealed = models.BinaryField(null=True, blank=True)
     # The contact address again, encrypted with the server-held OUTBOX_KEY, only so that the
@@ -164,9 +166,12 @@ class Endorsement(models.Model):
         contact_email: str,
         note: str = "",
         invite: FoundingInvite | None = None,
+        quarantine_reasons: str = "",
+        send_email: bool = True,
         now: dt.datetime | None = None,
     ) -> Endorsement:
-        """Record an endorsement and queue the contact's confirmation email."""
+        """Record an endorsement and queue the contact's confirmation email (unless the
+        address reached its daily cap of confirmation emails: SEND_EMAIL false)."""
         from undersigned.delivery.models import OutboxMessage
 
         now = now or timezone.now()
@@ -208,9 +213,12 @@ class Endorsement(models.Model):
             confirm_token_hash=token_hash,
             confirm_expires_at=now + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS),
             created_at=now,
+            quarantine_reasons=quarantine_reasons[:120],
         )
         endorsement.duplicate_of = endorsement.find_duplicate()
         endorsement.save(force_insert=True)
+        if not send_email:
+            return endorsement
         OutboxMessage.queue(
             "endorse_confirm",
             to=contact_email,
