@@ -1,0 +1,68 @@
+"""Our own proof-of-work solver, in a real browser: a signer with JavaScript passes the
+check without noticing; without JavaScript the form still works (then the no-JavaScript
+allowance applies, here set to zero so the difference shows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from undersigned.test import LiveSite, Mailbox
+
+SLUG = "solidarity-against-war"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[LiveSite]:
+    mailbox = Mailbox().start()
+    live = LiveSite(
+        mailbox,
+        extra_env={
+            "SIGN_BURST_LIMIT": "1000/60",
+            "SIGN_SUSTAINED_LIMIT": "1000/300",
+            "SIGN_NO_POW_PER_DAY": "0",
+            "SIGN_MIN_FILL_SECONDS": "0",
+        },
+    ).prepare()
+    live.start()
+    yield live
+    live.stop()
+    mailbox.stop()
+
+
+def last_reasons(site: LiveSite) -> str:
+    out = site.cli(
+        "shell",
+        "-c",
+        "from undersigned.statements.models import Signature; import json; "
+        "print(json.dumps(Signature.objects.order_by('-pk')[0].quarantine_reasons))",
+    )
+    return str(json.loads(out.strip().splitlines()[-1]))
+
+
+def sign(page: Any, email: str) -> None:
+    page.fill("#id_name", "Solver Test")
+    page.fill("#id_email", email)
+    page.select_option("#id_country", "UA")
+    # Pressed at once: if the solver is still working, the page waits for it.
+    page.click("form[data-pow] button[type=submit] >> nth=0")
+    page.wait_for_url(f"**/{SLUG}/thanks/", timeout=30_000)
+
+
+def test_with_javascript_the_worker_solves_the_challenge(visit: Any, site: LiveSite) -> None:
+    v = visit("en")
+    v.page.goto(f"{site.url}/en/{SLUG}/")
+    sign(v.page, "solver@example.org")
+    assert last_reasons(site) == ""
+    assert any(url.endswith(f"/pow/{SLUG}.json") for url in v.requests)
+    assert any(url.endswith("/static/undersigned/pow-worker.js") for url in v.requests)
+
+
+def test_without_javascript_the_form_still_works(visit: Any, site: LiveSite) -> None:
+    v = visit("en", javascript=False)
+    v.page.goto(f"{site.url}/en/{SLUG}/")
+    sign(v.page, "nojs@example.org")
+    assert last_reasons(site) == "nopow"
