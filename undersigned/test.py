@@ -404,6 +404,8 @@ def make_endorsement(
     if state == Endorsement.State.APPROVED:
         endorsement.approve(by=make_user(f"approver{endorsement.pk}", MODERATORS))
     return endorsement
+
+
 def sign_form(
     email: str, *, altcha: str = "", seconds_ago: float = 10, **fields: str
 ) -> dict[str, str]:
