@@ -13,7 +13,7 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
-from undersigned.test import LiveSite, Mailbox  # noqa: E402
+from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox  # noqa: E402
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def live_site(mailbox: Mailbox) -> Iterator[LiveSite]:
-    site = LiveSite(mailbox).prepare()
+    site = LiveSite(mailbox, extra_env=RELAXED_LIMITS).prepare()
     site.start()
     yield site
     site.stop()

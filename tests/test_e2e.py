@@ -42,9 +42,18 @@ def sign(
             "city": "Lviv",
             "affiliation": "",
             "visibility": visibility,
+            # What a browser sends back from the page (the abuse checks want it).
+            "started": started(site, language),
         },
     )
     return answer.status
+
+
+def started(site: LiveSite, language: str) -> str:
+    page = http("GET", f"{site.url}/{language}/{SLUG}/").body
+    match = re.search(r'name="started" value="([^"]+)"', page)
+    assert match, "the sign form carries its signed render time"
+    return match.group(1)
 
 
 def counted(site: LiveSite) -> int:
@@ -93,9 +102,12 @@ def test_twenty_concurrent_submissions_of_one_address_make_one_signature(
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: sign(live_site, "same@example.org"), range(20)))
     assert statuses == [302] * 20
-    messages = mailbox.wait_for("same@example.org", count=20, timeout=30)
+    # The daily cap on emails to one address (CONFIRM_EMAILS_PER_ADDRESS, 3) keeps the
+    # form from mail-bombing; each email that is sent carries a link to confirm.
+    messages = mailbox.wait_for("same@example.org", count=3, timeout=30)
     kinds = sorted("already signed" in m["Subject"] for m in messages)
-    assert kinds.count(False) == 1, "exactly one confirmation, the rest say 'already signed'"
+    assert kinds.count(False) <= 1, "at most one confirmation, the rest say 'already signed'"
+    assert all("confirm" in links_in(m) for m in messages)
     rows = live_site.cli("reconcile")
     assert "pending 1," in rows
 

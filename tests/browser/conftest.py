@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from undersigned.test import LiveSite, Mailbox
+from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -58,18 +58,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def site() -> Iterator[LiveSite]:
     mailbox = Mailbox().start()
-    # Every browser signs from 127.0.0.1 within seconds, as one person would not: relax the
-    # per-client abuse limits so these flows are not quarantined (tests/browser/test_pow.py
-    # and tests/test_abuse_live.py exercise the limits themselves).
-    live = LiveSite(
-        mailbox,
-        extra_env={
-            "SIGN_BURST_LIMIT": "1000/60",
-            "SIGN_SUSTAINED_LIMIT": "1000/300",
-            "SIGN_NO_POW_PER_DAY": "1000",
-            "SIGN_MIN_FILL_SECONDS": "0",
-        },
-    ).prepare()
+    live = LiveSite(mailbox, extra_env=RELAXED_LIMITS).prepare()
     live.start()
     yield live
     live.stop()

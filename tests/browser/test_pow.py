@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from undersigned.test import LiveSite, Mailbox
+from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox
 
 SLUG = "solidarity-against-war"
 
@@ -20,12 +20,7 @@ def site() -> Iterator[LiveSite]:
     mailbox = Mailbox().start()
     live = LiveSite(
         mailbox,
-        extra_env={
-            "SIGN_BURST_LIMIT": "1000/60",
-            "SIGN_SUSTAINED_LIMIT": "1000/300",
-            "SIGN_NO_POW_PER_DAY": "0",
-            "SIGN_MIN_FILL_SECONDS": "0",
-        },
+        extra_env={**RELAXED_LIMITS, "SIGN_NO_POW_PER_DAY": "0"},
     ).prepare()
     live.start()
     yield live
