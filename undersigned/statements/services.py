@@ -250,9 +250,15 @@ def invalidate(
         return InvalidationResult(rows.count(), rows.filter(counted=True).count())
     now = now or timezone.now()
     with transaction.atomic():
-        locked = list(rows.select_for_update().values_list("pk", "counted", "visibility"))
-        counted = sum(1 for _pk, c, _v in locked if c)
-        listed = sum(1 for _pk, c, v in locked if c and v < 4)
+        locked = list(
+            rows.select_for_update().values_list(
+                "pk", "counted", "visibility", "status", "quarantined"
+            )
+        )
+        counted = sum(1 for _pk, c, _v, _s, _q in locked if c)
+        listed = sum(1 for _pk, c, v, _s, _q in locked if c and v < 4)
+        # Signatures without an email count apart, as unverified, unless quarantined.
+        unverified = sum(1 for _pk, _c, _v, st, q in locked if st == "unverified" and not q)
         batch = InvalidationBatch.objects.create(
             statement=statement,
             criteria=criteria.as_json(),
@@ -261,12 +267,12 @@ def invalidate(
             created_by=_who(by),
             created_at=now,
         )
-        for chunk in _chunks([pk for pk, _c, _v in locked]):
+        for chunk in _chunks([pk for pk, *_rest in locked]):
             Signature.objects.filter(pk__in=chunk).update(
                 invalidated_at=now, counted=False, invalidation_batch=batch
             )
         # The same counter move _set_counted makes row by row, made once for the batch.
-        statement.bump(counted=-counted, listed=-listed)
+        statement.bump(counted=-counted, listed=-listed, unverified=-unverified)
         # The reason is the moderator's; the entry names the batch, never a signer.
         record(by, "invalidate", batch, reason=f"{batch.reason} ({len(locked)} signatures)")
     return InvalidationResult(len(locked), counted, batch)
@@ -297,7 +303,10 @@ def undo_invalidation(
             Signature.objects.filter(pk__in=chunk).update(
                 invalidated_at=None, invalidation_batch=None, counted=False
             )
-        batch.statement.bump(counted=len(back), listed=sum(1 for _pk, v in back if v < 4))
+        unverified = sum(1 for _pk, st, q, _v in rows if st == "unverified" and not q)
+        batch.statement.bump(
+            counted=len(back), listed=sum(1 for _pk, v in back if v < 4), unverified=unverified
+        )
         batch.undone_at = now or timezone.now()
         batch.undone_by = _who(by)
         batch.save(update_fields=["undone_at", "undone_by"])

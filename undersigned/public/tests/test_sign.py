@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -8,6 +9,7 @@ from django.test import Client
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.delivery.models import OutboxMessage
+from undersigned.public.screening import started_token
 from undersigned.statements.models import Signature, Statement
 from undersigned.test import make_statement
 
@@ -26,6 +28,8 @@ GOOD = {
 
 
 def post(data: dict[str, str], url: str = URL, **headers: str) -> object:
+    # As a browser sends it: with the form's signed render time (see public/screening.py).
+    data = {"started": started_token(time.time() - 10), **data}
     return Client().post(url, data, **{**ORIGIN, **headers})
 
 

@@ -260,3 +260,18 @@ def test_the_trending_command_runs(statement: Statement) -> None:
     out = StringIO()
     call_command("trending", stdout=out)
     assert "trending: 0 new alert(s)" in out.getvalue()
+
+
+def test_signatures_without_email_leave_and_return_to_the_unverified_count() -> None:
+    statement = make_statement(allow_no_email=True)
+    for source in ("a" * 32, "b" * 32):
+        Signature.sign(
+            statement, language="en", name="No Mail", email="", country="UA", source_digest=source
+        )
+    assert statement.counts()["unverified"] == 2
+    result = invalidate(statement, criteria=Criteria(source="a" * 32), reason="flood")
+    assert statement.counts()["unverified"] == 1
+    assert_counts_match_rows(statement)
+    undo_invalidation(result.batch)  # type: ignore[arg-type]
+    assert statement.counts()["unverified"] == 2
+    assert_counts_match_rows(statement)
