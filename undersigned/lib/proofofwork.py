@@ -16,9 +16,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import parse_qs
 
 import altcha
+import altcha.v1
 
 MAX_PAYLOAD = 2000
 
@@ -65,7 +67,9 @@ def check(payload: str, secret: str, *, statement_id: int, now: dt.datetime) -> 
         return Proof(False, "malformed")
     if not isinstance(data.get("number"), int) or isinstance(data.get("number"), bool):
         return Proof(False, "malformed")
-    valid, _error = altcha.verify_solution_v1(data, hmac_key(secret), check_expires=False)
+    valid, _error = altcha.verify_solution_v1(
+        cast("altcha.v1.PayloadType", data), hmac_key(secret), check_expires=False
+    )
     if not valid:
         return Proof(False, "invalid")
     params = parse_qs(data["salt"].partition("?")[2])

@@ -75,7 +75,7 @@ def incr(cache: Any, key: str, ttl: int) -> int:
 
 def _redis_hit(cache: RedisCache, key: str, ttl: int) -> int:
     real_key = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(real_key, write=True)
+    client = cache._cache.get_client(real_key, write=True)  # type: ignore[attr-defined]
     pipe = client.pipeline(transaction=True)
     pipe.incr(real_key)
     # NX: set the expiry only when the key has none, i.e. on the window's first hit.

@@ -27,7 +27,7 @@ ADD_BATCH = "/admin/statements/invalidationbatch/add/"
 def people(settings: object) -> dict[str, object]:
     # Personas get real passwords; a fast hasher keeps the set-up from dominating.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    return personas()
+    return dict(personas())
 
 
 def login(people: dict[str, object], who: str) -> Client:
