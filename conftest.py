@@ -36,7 +36,10 @@ def _fresh_cache() -> Iterator[None]:
     """Row ids repeat across rolled-back tests, so cached pages and counts must not."""
     from django.core.cache import cache
 
+    from undersigned.public.screening import forget_blocklist
+
     cache.clear()
+    forget_blocklist()  # the block list is also kept in process memory for a few seconds
     yield
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 
@@ -46,7 +46,8 @@ class Limit:
 
 def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> int:
     """Count one hit on SUBJECT and return the count in the current window, this one included."""
-    cache = cache or default_cache
+    # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
+    cache = cache or caches["default"]
     now = time.time() if now is None else now
     key = limit.key(subject, now)
     # Outlive the bucket by a little so a slow request near the edge still finds it.
@@ -54,6 +55,26 @@ def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = No
     if isinstance(cache, RedisCache):
         return _redis_hit(cache, key, ttl)
     return incr(cache, key, ttl)
+
+
+def hit_many(
+    hits: list[tuple[Limit, str]], *, now: float | None = None, cache: Any = None
+) -> list[int]:
+    """Count one hit on each (limit, subject); on Redis all in one round trip."""
+    # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
+    cache = cache or caches["default"]
+    now = time.time() if now is None else now
+    keys = [(limit.key(subject, now), limit.seconds + 5) for limit, subject in hits]
+    if not isinstance(cache, RedisCache):
+        return [incr(cache, key, ttl) for key, ttl in keys]
+    real = [(cache.make_and_validate_key(key), ttl) for key, ttl in keys]
+    # Writes all go to the first (primary) server, so one pipeline reaches every key.
+    client = cache._cache.get_client(real[0][0], write=True)  # type: ignore[attr-defined]
+    pipe = client.pipeline(transaction=False)
+    for key, ttl in real:
+        pipe.incr(key)
+        pipe.expire(key, ttl, nx=True)
+    return [int(count) for count in pipe.execute()[0::2]]
 
 
 def over(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> bool:
@@ -86,5 +107,6 @@ def _redis_hit(cache: RedisCache, key: str, ttl: int) -> int:
 
 def once(token: str, ttl: int, *, cache: Any = None) -> bool:
     """True the first time TOKEN is seen within TTL seconds, False for every replay."""
-    cache = cache or default_cache
+    # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
+    cache = cache or caches["default"]
     return bool(cache.add(f"once:{token}", 1, ttl))

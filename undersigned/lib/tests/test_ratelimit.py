@@ -9,7 +9,7 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
-from undersigned.lib.ratelimit import Limit, hit, once, over
+from undersigned.lib.ratelimit import Limit, hit, hit_many, once, over
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -88,3 +88,44 @@ def test_redis_keys_expire_with_their_window(redis_cache: RedisCache) -> None:
     key = redis_cache.make_and_validate_key(limit.key("a", 600.0))
     ttl = redis_cache._cache.get_client(key).ttl(key)
     assert 0 < ttl <= 65
+
+
+def test_hit_many_counts_each_subject_in_one_call() -> None:
+    cache, burst, daily = locmem(), Limit("b", 1, 60), Limit("d", 3, 86400)
+    assert hit_many([(burst, "a"), (daily, "a")], now=120.0, cache=cache) == [1, 1]
+    assert hit_many([(burst, "a"), (daily, "a")], now=121.0, cache=cache) == [2, 2]
+
+
+def test_hit_many_on_redis_is_one_pipeline_that_keeps_counts_and_expiry(
+    redis_cache: RedisCache,
+) -> None:
+    burst, daily = Limit("b", 1, 60), Limit("d", 3, 86400)
+    assert hit_many([(burst, "a"), (daily, "a")], now=600.0, cache=redis_cache) == [1, 1]
+    assert hit_many([(burst, "a"), (daily, "b")], now=601.0, cache=redis_cache) == [2, 1]
+    key = redis_cache.make_and_validate_key(daily.key("a", 600.0))
+    assert 86400 < redis_cache._cache.get_client(key).ttl(key) <= 86405
+
+
+def test_without_a_cache_argument_it_uses_the_configured_backend_itself(
+    redis_cache: RedisCache, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import caches
+
+    from undersigned.lib import ratelimit
+
+    def fallback_used(*args: object) -> int:
+        raise AssertionError("the Redis pipeline was bypassed")
+
+    monkeypatch.setattr(ratelimit, "incr", fallback_used)
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": redis_cache.key_prefix,
+        }
+    }
+    limit = Limit("t", 5, 60)
+    assert hit_many([(limit, "x")], now=600.0) == [1]
+    backend = caches["default"]
+    key = backend.make_and_validate_key(limit.key("x", 600.0))
+    assert 0 < backend._cache.get_client(key).ttl(key) <= 65  # type: ignore[attr-defined]
