@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+# The throwaway data folder is set up by undersigned/pytest_plugin.py, which pytest loads
+# before Django reads its settings.
+from collections.abc import Iterator
 
-# Before Django reads its settings: never touch a developer's own data folder.
-os.environ.setdefault("UNDERSIGNED_DATA_DIR", tempfile.mkdtemp(prefix="undersigned-test-"))
-os.environ.pop("EMAIL_HOST", None)
+import pytest
 
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox  # noqa: E402
+from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox
 
 
 @pytest.fixture

@@ -199,12 +199,31 @@ def redis_entries() -> Iterator[tuple[str, bytes]]:
         yield key.decode(errors="replace"), key + b" " + (value or b"")
 
 
+def disk_cache_entries(folder: Path) -> Iterator[tuple[str, bytes]]:
+    """Every file of the one-machine disk cache raw (its SQLite files included), and each
+    entry's key and value as the cache returns them."""
+    from diskcache import Cache
+
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        yield str(path.relative_to(folder)), path.read_bytes()
+    for shard in sorted(db.parent for db in folder.rglob("cache.db")):
+        cache = Cache(str(shard))
+        try:
+            for key in cache.iterkeys():
+                value = cache.get(key, default=None, retry=True)
+                yield f"entry {key}", f"{key} {value!r}".encode()
+        finally:
+            cache.close()
+
+
 def cache_entries() -> Iterator[tuple[str, bytes]]:
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("RedisCache"):
         yield from redis_entries()
     elif backend.endswith("FileBasedCache"):
         yield from file_cache_entries(Path(settings.CACHES["default"]["LOCATION"]))
+    elif backend.endswith("DiskCache"):
+        yield from disk_cache_entries(Path(settings.CACHES["default"]["LOCATION"]))
     else:
         pytest.fail(f"the canary does not know how to read {backend}")
 
@@ -383,7 +402,7 @@ def test_the_live_server_logs_and_files_reveal_nothing(mailbox: Mailbox) -> None
         else:
             for name, data in sqlite_files(site.root / "data" / "undersigned.sqlite3"):
                 hay.add(f"live sqlite {name}", data)
-        for where, data in file_cache_entries(site.root / "data" / "cache"):
+        for where, data in disk_cache_entries(site.root / "data" / "cache"):
             hay.add(f"live cache {where}", data)
         if site.env.get("REDIS_URL"):
             for where, data in redis_entries():

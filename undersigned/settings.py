@@ -190,13 +190,25 @@ if REDIS_URL:
         }
     }
 else:
-    # A file cache is shared by every worker process on one machine, which rate limits
-    # need; local memory would give each process its own limits.
+    # One machine: a disk cache shared by every worker process, which rate limits need
+    # (local memory would give each process its own limits). diskcache keeps entries in its
+    # own SQLite file with atomic add/incr; Django's file cache lists its whole folder on
+    # every write, which made each signature cost milliseconds once the limits had keys.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "undersigned.lib.cache.DiskCache",
             "LOCATION": str(DATA_DIR / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            "TIMEOUT": 300,
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 1.0,
+            # Entries expire on their own; what is cached can be rebuilt, so a cache write
+            # need not wait for the disk.
+            "OPTIONS": {
+                "size_limit": 2**30,
+                "eviction_policy": "none",
+                "sqlite_synchronous": 0,
+                "statistics": 0,
+            },
         }
     }
 
@@ -302,6 +314,8 @@ if DEFAULT_VISIBILITY not in (1, 2, 3, 4):
 # Retention (P8): `undersigned purge`, which the worker runs every PURGE_EVERY_MINUTES.
 UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 7)
 PURGE_EVERY_MINUTES = env_int("PURGE_EVERY_MINUTES", 60)
+# How often the worker emails moderators a digest of endorsements waiting (0: never).
+DIGEST_EVERY_HOURS = env_int("DIGEST_EVERY_HOURS", 24)
 # Default organisers' public key (base64) for statements imported without one.
 ORGANISERS_PUBLIC_KEY = env("ORGANISERS_PUBLIC_KEY")
 

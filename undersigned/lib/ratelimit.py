@@ -7,7 +7,7 @@ moves on and the old key ages out.
 
 On Redis one hit is a single round trip (INCR and EXPIRE NX in one pipeline), atomic across
 every app server. Other backends fall back to cache.add + cache.incr, which is atomic for
-local memory and close enough for a one-machine file cache.
+local memory and for the one-machine disk cache (diskcache runs each in a transaction).
 """
 
 from __future__ import annotations

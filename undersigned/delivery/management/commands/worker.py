@@ -5,14 +5,25 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.statements.models import Endorsement
 from undersigned.statements.retention import purge
 from undersigned.statements.services import report_trending
 
 # The trending-sources report is cheap and idempotent; the worker refreshes it this often.
 TRENDING_EVERY_SECONDS = 600
+
+
+def digest_due(now: float, every_hours: int) -> bool:
+    """True for exactly one worker per period, however many workers run (a shared claim)."""
+    if every_hours <= 0:
+        return False
+    period = int(now // (every_hours * 3600))
+    return bool(cache.add(f"digest-sent:{every_hours}:{period}", 1, every_hours * 3600 + 60))
 
 
 class Command(BaseCommand):
@@ -47,6 +58,8 @@ class Command(BaseCommand):
             # doing it at once only repeat work.
             if purge_every > 0 and time.monotonic() >= next_purge:
                 self.stdout.write(f"worker: purge: {purge()}")
+                expired = Endorsement.purge_unconfirmed()
+                self.stdout.write(f"worker: expired endorsements deleted: {expired}")
                 next_purge = time.monotonic() + purge_every * 60
             if time.monotonic() >= next_report:
                 try:
@@ -54,6 +67,8 @@ class Command(BaseCommand):
                 except Exception as exc:  # a failed report must not stop email delivery
                     self.stderr.write(f"worker: trending report failed: {type(exc).__name__}")
                 next_report = time.monotonic() + TRENDING_EVERY_SECONDS
+            if digest_due(time.time(), settings.DIGEST_EVERY_HOURS):
+                call_command("digest", stdout=self.stdout)
             sent = deliver_all()
             if sent:
                 self.stdout.write(f"worker: sent {sent}")
