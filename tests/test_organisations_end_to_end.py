@@ -123,7 +123,7 @@ def endorse(site: LiveSite, mailbox: Mailbox, name: str, host: str, language: st
             "org-contact_email": f"contact@{host}",
         },
     )
-    assert status == 302 and location == f"/{language}/{SLUG}/thanks/", text[:800]
+    assert status == 302 and location == f"/{language}/{SLUG}/thanks/?organisation=1", text[:800]
     message = mailbox.wait_for(f"contact@{host}")[0]
     link = re.search(r"http://\S+/endorsement/[A-Za-z0-9_-]{32}/", text_of(message)).group(0)
     path = link.removeprefix(site.url)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -70,7 +71,7 @@ def endorse(request: HttpRequest, slug: str) -> HttpResponse:
         Endorsement.submit(statement, language=get_language(), **form.cleaned_data)
     except StatementError as exc:
         return _problem(request, _("We could not take your endorsement"), str(exc), 409)
-    return redirect("thanks", slug=statement.slug)
+    return redirect(reverse("thanks", args=[statement.slug]) + "?organisation=1")
 
 
 @require_http_methods(["GET", "POST"])

@@ -149,7 +149,12 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
     unverified = request.GET.get("unverified") == "1" and statement.allow_no_email
-    return render(request, "public/thanks.html", {"statement": statement, "unverified": unverified})
+    organisation = request.GET.get("organisation") == "1"
+    return render(
+        request,
+        "public/thanks.html",
+        {"statement": statement, "unverified": unverified, "organisation": organisation},
+    )
 
 
 def _signature_for(token: str, field: str) -> Signature | None:

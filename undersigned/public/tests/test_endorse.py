@@ -40,7 +40,7 @@ def test_it_records_an_endorsement_and_answers_check_your_email() -> None:
     make_statement()
     response = post(GOOD)
     assert response.status_code == 302
-    assert response["Location"] == "/en/stop-the-war/thanks/"
+    assert response["Location"] == "/en/stop-the-war/thanks/?organisation=1"
     assert not response.cookies
     endorsement = Endorsement.objects.get()
     assert endorsement.state == "pending_confirmation" and endorsement.domain_matches
@@ -142,3 +142,9 @@ def test_an_expired_link_confirms_nothing() -> None:
     assert "expired" in response.content.decode()
     endorsement.refresh_from_db()
     assert endorsement.state == "pending_confirmation"
+
+
+def test_the_thanks_page_speaks_of_the_contact_and_the_moderators() -> None:
+    make_statement()
+    body = Client().get("/en/stop-the-war/thanks/?organisation=1").content.decode()
+    assert "a moderator reviews the endorsement" in body
