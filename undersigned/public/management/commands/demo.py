@@ -50,7 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nStatement: {url}/en/{statement.slug}/\n"
-                f"Admin:     {url}/admin/  user {DEMO_ORGANISER}  one-time password {password}\n"
+                f"Staff:     {url}/control/login/  user {DEMO_ORGANISER}  one-time password "
+                f"{password}\n           (the first login sets up a second factor with a TOTP app)\n"
                 f"Private key for exports: {keys / 'organisers.key'} (demo only: in real use it "
                 "never stays on the server)\n"
                 "Emails are printed here by the worker unless EMAIL_HOST is set.\n"
