@@ -51,7 +51,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\nStatement: {url}/en/{statement.slug}/\n"
                 f"Staff:     {url}/control/login/  user {DEMO_ORGANISER}  one-time password "
-                f"{password}\n           (the first login sets up a second factor with a TOTP app)\n"
+                f"{password}\n"
+                "           (the first login sets up a second factor with a TOTP app)\n"
                 f"Private key for exports: {keys / 'organisers.key'} (demo only: in real use it "
                 "never stays on the server)\n"
                 "Emails are printed here by the worker unless EMAIL_HOST is set.\n"
