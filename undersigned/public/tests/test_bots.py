@@ -179,7 +179,9 @@ def test_a_hundred_submissions_naming_one_victim_send_at_most_the_daily_cap() ->
         response = post(
             sign_form("victim@example.org"), address=f"198.51.{i // 250}.{i % 250}", url=url
         )
+        # Past the cap nothing tells the sender that no email went out.
         assert response.status_code == 302
+        assert response["Location"] == url.replace("/sign/", "/thanks/")
     deliver_all()
     to_victim = [m for m in mail.outbox if "victim@example.org" in m.to]
     assert 1 <= len(to_victim) <= settings.CONFIRM_EMAILS_PER_ADDRESS
