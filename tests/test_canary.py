@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
 import secrets
 import subprocess
 import urllib.parse
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -179,16 +177,6 @@ def pg_dump(url: str) -> bytes:
     ).stdout
 
 
-def file_cache_entries(folder: Path) -> Iterator[tuple[str, bytes]]:
-    """Each cache file raw, and opened as Django's file cache writes it (pickle + zlib)."""
-    for path in folder.rglob("*.djcache"):
-        raw = path.read_bytes()
-        yield path.name, raw
-        with path.open("rb") as fh:
-            pickle.load(fh)  # noqa: S301 (our own cache files) - the expiry time
-            yield path.name + " (opened)", zlib.decompress(fh.read())
-
-
 def redis_entries() -> Iterator[tuple[str, bytes]]:
     import redis
 
@@ -220,8 +208,6 @@ def cache_entries() -> Iterator[tuple[str, bytes]]:
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("RedisCache"):
         yield from redis_entries()
-    elif backend.endswith("FileBasedCache"):
-        yield from file_cache_entries(Path(settings.CACHES["default"]["LOCATION"]))
     elif backend.endswith("DiskCache"):
         yield from disk_cache_entries(Path(settings.CACHES["default"]["LOCATION"]))
     else:
