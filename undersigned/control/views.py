@@ -147,12 +147,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     bulk = BulkForm(request.POST or None)
     if request.method == "POST" and bulk.is_valid():
         action, reason = bulk.cleaned_data["action"], bulk.cleaned_data["reason"]
+        done = 0
         with transaction.atomic():
             for endorsement in bulk.cleaned_data["ids"].select_for_update():
-                getattr(endorsement, action)(request.user, reason)
-        messages.success(
-            request, _("%(n)d endorsements done.") % {"n": len(bulk.cleaned_data["ids"])}
-        )
+                # One that another moderator decided meanwhile is skipped, not a 500.
+                try:
+                    with transaction.atomic():
+                        getattr(endorsement, action)(request.user, reason)
+                except StatementError:
+                    continue
+                done += 1
+        messages.success(request, _("%(n)d endorsements done.") % {"n": done})
         return redirect(request.get_full_path())
     page = Paginator(found.order_by("created_at", "pk"), 100).get_page(request.GET.get("page"))
     context = {"filters": filters, "page": page, "bulk": bulk}

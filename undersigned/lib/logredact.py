@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"/(confirm|manage)/[^/\s\"?]+")
+TOKEN_IN_PATH = re.compile(r"/(confirm|manage|endorsement|invite)/[^/\s\"?]+")
 
 
 def redact(text: str) -> str:

@@ -25,6 +25,7 @@ from undersigned.statements.models import (
 )
 
 ORGANISATIONS_ON_PAGE = 100
+MAX_PAGE = 10_000
 PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
 
 
@@ -112,7 +113,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @cache_control(**PUBLIC_CACHE)
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        # Bounded: a huge number would overflow the database offset, and each distinct
+        # page number would otherwise get its own render and cache entry.
+        page = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     key = f"page:{slug}:{get_language()}:{page}"

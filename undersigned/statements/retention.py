@@ -18,7 +18,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Signature, Statement, forget_deleted_pages
+from undersigned.statements.models import (
+    Endorsement,
+    Signature,
+    Statement,
+    forget_deleted_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +109,18 @@ def purge_sealed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
         done += _in_batches(
             rows,
             lambda pks: Signature.objects.filter(pk__in=pks).update(**SEALED_FIELDS),
+            batch_size,
+        )
+        # Organisations' contacts too: their sealed details and, for one still awaiting a
+        # decision, the server-encrypted address kept to tell them the outcome.
+        contacts = Endorsement.objects.filter(statement=statement).filter(
+            Q(sealed__isnull=False) | Q(contact_box__isnull=False)
+        )
+        done += _in_batches(
+            contacts,
+            lambda pks: Endorsement.objects.filter(pk__in=pks).update(
+                sealed=None, contact_box=None
+            ),
             batch_size,
         )
         # Any email still queued for it would carry an address; nothing needs sending now.

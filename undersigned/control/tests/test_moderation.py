@@ -163,3 +163,14 @@ def test_organisers_create_founding_invites_and_the_link_is_shown_once() -> None
     )
     response = client.post("/control/statements/draft-one/invites/", {"label": ""})
     assert response.status_code == 400
+
+
+def test_bulk_names_one_another_moderator_decided_meanwhile(moderator: object) -> None:
+    statement = make_statement()
+    a, b = (make_endorsement(statement, name=n, website=f"https://{n}.example/") for n in "ab")
+    a.approve(moderator, "")
+    response = staff_client(moderator).post(QUEUE, {"action": "approve", "ids": [a.pk, b.pk]})
+    assert response.status_code == 400
+    assert "no longer waiting" in response.content.decode()
+    b.refresh_from_db()
+    assert b.state == "confirmed" and statement.counts()["organisations"] == 1

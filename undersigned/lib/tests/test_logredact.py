@@ -11,6 +11,8 @@ TOKEN = "p2snY4prS5xwUcs8S--B9fLlozHQ65Cq"
 def test_tokens_leave_the_path() -> None:
     assert redact(f'"GET /en/confirm/{TOKEN}/ HTTP/1.1" 200') == '"GET /en/confirm/…/ HTTP/1.1" 200'
     assert redact(f"Not Found: /uk/manage/{TOKEN}/") == "Not Found: /uk/manage/…/"
+    assert redact(f"Bad Request: /ru/invite/{TOKEN}/") == "Bad Request: /ru/invite/…/"
+    assert redact(f"GET /en/endorsement/{TOKEN}/") == "GET /en/endorsement/…/"
     assert redact("/en/stop-the-war/") == "/en/stop-the-war/"
 
 

@@ -107,3 +107,9 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
     # Only our own script files, never inline script (CSP has no 'unsafe-inline').
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", body, flags=re.S)
     assert scripts == [(' src="/static/undersigned/pow.js" defer', "")]
+
+
+@pytest.mark.parametrize("page", ["9" * 30, "-5", "x", "10001"])
+def test_any_page_number_gets_a_page_not_an_error(page: str) -> None:
+    make_statement()
+    assert Client().get(f"/en/stop-the-war/?page={page}").status_code == 200

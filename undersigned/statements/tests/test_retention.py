@@ -169,3 +169,19 @@ def test_the_worker_purges_on_its_schedule() -> None:
     with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
         call_command("worker", once=True, stdout=StringIO())
     assert not Signature.objects.filter(status="pending").exists()
+
+
+def test_an_organisations_contact_details_go_with_the_statements_retention() -> None:
+    from undersigned.statements.models import Endorsement
+    from undersigned.test import make_endorsement
+
+    with time_machine.travel(T0, tick=False):
+        closing = make_statement("closing-orgs", retention_days=30)
+        waiting = make_endorsement(closing)
+        closing.close()
+    assert waiting.sealed is not None and waiting.contact_box is not None
+    with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
+        retention.purge()
+    waiting.refresh_from_db()
+    assert waiting.sealed is None and waiting.contact_box is None
+    assert Endorsement.objects.filter(pk=waiting.pk, name=waiting.name).exists()
