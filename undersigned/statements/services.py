@@ -26,6 +26,7 @@ from undersigned.statements.models import (
     StatementError,
     StatementVersion,
     TrendingSource,
+    counts_as_unverified,
 )
 
 
@@ -258,7 +259,9 @@ def invalidate(
         counted = sum(1 for _pk, c, _v, _s, _q in locked if c)
         listed = sum(1 for _pk, c, v, _s, _q in locked if c and v < 4)
         # Signatures without an email count apart, as unverified, unless quarantined.
-        unverified = sum(1 for _pk, _c, _v, st, q in locked if st == "unverified" and not q)
+        unverified = sum(
+            1 for _pk, _c, _v, st, q in locked if counts_as_unverified(st, q, invalidated=False)
+        )
         batch = InvalidationBatch.objects.create(
             statement=statement,
             criteria=criteria.as_json(),
@@ -303,7 +306,9 @@ def undo_invalidation(
             Signature.objects.filter(pk__in=chunk).update(
                 invalidated_at=None, invalidation_batch=None, counted=False
             )
-        unverified = sum(1 for _pk, st, q, _v in rows if st == "unverified" and not q)
+        unverified = sum(
+            1 for _pk, st, q, _v in rows if counts_as_unverified(st, q, invalidated=False)
+        )
         batch.statement.bump(
             counted=len(back), listed=sum(1 for _pk, v in back if v < 4), unverified=unverified
         )
