@@ -212,11 +212,13 @@ def wrk(
 
 
 def run_round(
-    site: Site, round_no: int, duration: float, threads: int, out: Path
+    site: Site, round_no: int, duration: float, threads: int, out: Path, scenarios: list[str]
 ) -> dict[str, dict[str, Any]]:
     origin = site.url
     figures: dict[str, dict[str, Any]] = {}
     for name, path, connections in SCENARIOS:
+        if name not in scenarios:
+            continue
         if name == "sign":
             run = f"{os.getpid()}r{round_no}" + "".join(c for c in site.config.name if c.isalnum())
             result = wrk(site, "/", connections, duration, threads, "sign", run, path, origin)
@@ -256,6 +258,8 @@ def summarise(rounds: list[dict[str, dict[str, Any]]], postgres: bool) -> dict[s
     targets = TARGETS_POSTGRES if postgres else TARGETS
     summary: dict[str, Any] = {}
     for name, _path, _c in SCENARIOS:
+        if name not in rounds[0]:
+            continue
         runs = [r[name] for r in rounds]
         item: dict[str, Any] = {
             "rps": statistics.median(r["rps"] for r in runs),
@@ -318,7 +322,8 @@ def bench_config(config: Config, args: argparse.Namespace, out: Path) -> dict[st
         site.start()
         wrk(site, f"/en/{SLUG}/", 8, 1, 1, "get")  # warm up: imports, templates, connections
         rounds = [
-            run_round(site, i + 1, args.duration, args.threads, out) for i in range(args.rounds)
+            run_round(site, i + 1, args.duration, args.threads, out, args.scenarios)
+            for i in range(args.rounds)
         ]
         memory = site.memory()
         stats = site.db("stats")
@@ -362,6 +367,8 @@ def markdown(results: dict[str, Any]) -> str:
             "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for name, _path, _c in SCENARIOS:
+            if name not in s:
+                continue
             item = s[name]
             note = ""
             if name == "sign":
@@ -405,11 +412,23 @@ def main() -> None:
     parser.add_argument(
         "--env", action="append", default=[], help="KEY=VALUE for the server, repeatable."
     )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(name for name, _p, _c in SCENARIOS),
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        help="Which scenarios to run, comma-separated (trivial is always run: it is the "
+        "ceiling every figure is read against).",
+    )
     parser.add_argument("--tag", default="", help="Suffix for the result file names.")
     parser.add_argument("--out", default=str(BENCH / "results"))
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
+    unknown = set(args.scenarios) - {name for name, _p, _c in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if "trivial" not in args.scenarios:
+        args.scenarios.insert(0, "trivial")
     extra = dict(item.split("=", 1) for item in args.env)
     configs: list[Config] = []
     if args.postgres:
