@@ -6,8 +6,9 @@ limit's length, so a key never needs its expiry refreshed: the bucket number in 
 moves on and the old key ages out.
 
 On Redis one hit is a single round trip (INCR and EXPIRE NX in one pipeline), atomic across
-every app server. Other backends fall back to cache.add + cache.incr, which is atomic for
-local memory and for the one-machine disk cache (diskcache runs each in a transaction).
+every app server. The one-machine disk cache counts in a table of its own, every counter of
+a submission in one transaction (`DiskCache.count_hits`). Other backends fall back to
+cache.add + cache.incr, which is atomic for local memory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+
+from undersigned.lib.cache import DiskCache
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = No
     ttl = limit.seconds + 5
     if isinstance(cache, RedisCache):
         return _redis_hit(cache, key, ttl)
+    if isinstance(cache, DiskCache):
+        return cache.count_hits([(key, ttl)], now)[0]
     return incr(cache, key, ttl)
 
 
@@ -65,6 +70,8 @@ def hit_many(
     cache = cache or caches["default"]
     now = time.time() if now is None else now
     keys = [(limit.key(subject, now), limit.seconds + 5) for limit, subject in hits]
+    if isinstance(cache, DiskCache):
+        return cache.count_hits(keys, now)
     if not isinstance(cache, RedisCache):
         return [incr(cache, key, ttl) for key, ttl in keys]
     real = [(cache.make_and_validate_key(key), ttl) for key, ttl in keys]
@@ -109,4 +116,6 @@ def once(token: str, ttl: int, *, cache: Any = None) -> bool:
     """True the first time TOKEN is seen within TTL seconds, False for every replay."""
     # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
     cache = cache or caches["default"]
+    if isinstance(cache, DiskCache):
+        return cache.count_hits([(f"once:{token}", ttl)])[0] == 1
     return bool(cache.add(f"once:{token}", 1, ttl))

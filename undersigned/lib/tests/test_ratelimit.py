@@ -4,11 +4,13 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
+from undersigned.lib.cache import DiskCache
 from undersigned.lib.ratelimit import Limit, hit, hit_many, once, over
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -129,3 +131,59 @@ def test_without_a_cache_argument_it_uses_the_configured_backend_itself(
     backend = caches["default"]
     key = backend.make_and_validate_key(limit.key("x", 600.0))
     assert 0 < backend._cache.get_client(key).ttl(key) <= 65  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def disk_cache(tmp_path: Path) -> Iterator[DiskCache]:
+    cache = DiskCache(str(tmp_path / "cache"), {"TIMEOUT": 300, "SHARDS": 2})
+    yield cache
+    cache._cache.close()
+
+
+def test_the_disk_cache_counts_every_limit_in_its_own_table(disk_cache: DiskCache) -> None:
+    burst, daily = Limit("b", 1, 60), Limit("d", 3, 86400)
+    assert hit_many([(burst, "a"), (daily, "a")], now=600.0, cache=disk_cache) == [1, 1]
+    assert hit_many([(burst, "a"), (daily, "b")], now=601.0, cache=disk_cache) == [2, 1]
+    assert hit(daily, "a", now=602.0, cache=disk_cache) == 2
+    # A counter past its expiry starts again, even before the sweep deletes it.
+    assert disk_cache.count_hits([(burst.key("a", 600.0), 65)], now=700.0) == [1]
+
+
+def test_the_disk_cache_counts_atomically_across_processes(tmp_path: Path) -> None:
+    """Two processes (as two granian workers) hammering one counter lose no hit."""
+    import multiprocessing
+
+    directory = str(tmp_path / "cache")
+    DiskCache(directory, {}).count_hits([("warm", 60)])
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        results = pool.map(_hammer, [directory, directory])
+    assert sorted(results[0] + results[1]) == list(range(1, 401))
+
+
+def _hammer(directory: str) -> list[int]:
+    cache = DiskCache(directory, {"DATABASE_TIMEOUT": 10})
+    return [cache.count_hits([("shared", 60)], now=600.0)[0] for _ in range(200)]
+
+
+def test_once_on_the_disk_cache_refuses_a_replay(disk_cache: DiskCache) -> None:
+    assert once("tok", 60, cache=disk_cache)
+    assert not once("tok", 60, cache=disk_cache)
+    assert once("other", 60, cache=disk_cache)
+
+
+def test_clearing_the_disk_cache_resets_its_counters(disk_cache: DiskCache) -> None:
+    limit = Limit("t", 1, 60)
+    hit(limit, "a", now=600.0, cache=disk_cache)
+    disk_cache.clear()
+    assert hit(limit, "a", now=600.0, cache=disk_cache) == 1
+
+
+def test_expired_counters_are_swept(disk_cache: DiskCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    from undersigned.lib import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SWEEP_EVERY", 2)
+    disk_cache.count_hits([("old", 10)], now=100.0)
+    disk_cache.count_hits([("new", 1000)], now=200.0)
+    keys = [row[0] for row in disk_cache._limits().execute("SELECT key FROM hits")]
+    assert keys == ["new"]
