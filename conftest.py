@@ -32,9 +32,12 @@ def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
     from undersigned.public.screening import forget_blocklist
+    from undersigned.statements.models import statement_memo
 
     cache.clear()
-    forget_blocklist()  # the block list is also kept in process memory for a few seconds
+    # The block list and the statement are also kept in process memory for a moment.
+    forget_blocklist()
+    statement_memo.clear()
     yield
 
 

@@ -9,6 +9,7 @@ server key, and keep those hashes only in the cache with an expiry.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -20,7 +21,7 @@ from django.http import HttpRequest
 def client_address(request: HttpRequest, trusted_proxies: Iterable[str]) -> str:
     """The client's address; X-Forwarded-For is believed only from a trusted proxy."""
     remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
-    trusted = _networks(trusted_proxies)
+    trusted = _networks(tuple(trusted_proxies))
     if not trusted or not _in(remote, trusted):
         return remote
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
@@ -41,6 +42,7 @@ def network_of(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+@functools.lru_cache(maxsize=8)
 def day_key(secret: str, today: dt.date) -> bytes:
     return hashlib.blake2b(
         today.isoformat().encode(), key=secret.encode()[:64], digest_size=32
@@ -52,7 +54,8 @@ def client_hash(secret: str, value: str, today: dt.date) -> str:
     return hmac.new(day_key(secret, today), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _networks(items: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+@functools.lru_cache(maxsize=8)
+def _networks(items: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(item, strict=False) for item in items]
 
 

@@ -157,6 +157,8 @@ def _disposable(domain: str) -> bool:
 def _in_networks(
     address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
 ) -> bool:
+    if not networks:
+        return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -231,9 +233,9 @@ def screen(
     for name in ("nopow", "burst", "sustained", "domain"):
         if name in over:
             flag(name)
-    if "domain" in over:
+    if counts.get("domain") == rules["domain"].count + 1:
         # A domain this busy is a crowd or a bot, not one person: let the trending report
-        # name it for moderators.
+        # name it for moderators (once per window, on the first submission over the limit).
         cache.set(f"domainlabel:{verdict.domain_digest}", domain, 2 * 86400)
     verdict.send_email = "mail" not in over
     return verdict

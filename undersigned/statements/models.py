@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from undersigned.lib import sealing, tokens
+from undersigned.lib import fastinsert, sealing, tokens
+from undersigned.lib.memo import ProcessMemo
 
 if TYPE_CHECKING:
     from undersigned.delivery.models import OutboxMessage
@@ -101,8 +102,13 @@ class Statement(models.Model):
 
     def forget_cached(self) -> None:
         key = statement_cache_key(self.slug)
-        cache.delete(key)
-        transaction.on_commit(lambda: cache.delete(key))
+
+        def forget() -> None:
+            cache.delete(key)
+            statement_memo.forget(key)
+
+        forget()
+        transaction.on_commit(forget)
 
     def text(self, language: str) -> StatementVersion:
         """The current text in LANGUAGE, else in the primary language."""
@@ -158,6 +164,10 @@ def counts_cache_key(statement_id: int) -> str:
 
 def statement_cache_key(slug: str) -> str:
     return f"statement:{slug}"
+
+
+# The published statement with its texts, as every public request needs it (see lib/memo.py).
+statement_memo = ProcessMemo(settings.MICRO_CACHE_SECONDS)
 
 
 class StatementVersion(models.Model):
@@ -580,10 +590,10 @@ class Signature(models.Model):
             # and the unique constraint, not a check before the insert, decides under
             # concurrency. The signature and its email commit together or not at all.
             with transaction.atomic():
-                signature.save(force_insert=True)
+                fastinsert.insert(signature)
                 if message is not None:
                     message.signature = signature
-                    message.save(force_insert=True)
+                    fastinsert.insert(message)
         except IntegrityError:
             with transaction.atomic():
                 existing = cls._active_with_digest(statement, digest)

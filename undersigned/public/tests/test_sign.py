@@ -244,3 +244,23 @@ def test_closing_a_statement_stops_signing_at_once_despite_the_cache() -> None:
     statement.close()
     assert post({**GOOD, "email": "boris@example.org"}).status_code == 409
     assert Signature.objects.count() == 1
+
+
+def test_each_form_has_its_own_copy_of_the_fields() -> None:
+    """The lean field copy must keep what Django's deep copy promises: one form changing
+    its fields leaves every other form, and the class, untouched."""
+    from undersigned.public.forms import SignForm
+
+    first, second = SignForm(), SignForm()
+    first.fields["email"].validators.append(lambda value: None)
+    first.fields["name"].widget.attrs["data-x"] = "1"
+    first.fields["visibility"].choices = [(1, "only")]  # type: ignore[attr-defined]
+    first.fields["email"].required = False
+    for form in (second, SignForm):
+        fields = form.base_fields if form is SignForm else form.fields
+        assert len(fields["email"].validators) == len(SignForm.base_fields["email"].validators)
+        assert "data-x" not in fields["name"].widget.attrs
+        assert len(fields["visibility"].choices) == 4  # type: ignore[attr-defined]
+        assert fields["email"].required
+    assert first.fields["visibility"].widget.choices == [(1, "only")]  # type: ignore[attr-defined]
+    assert len(second.fields["visibility"].widget.choices) == 4  # type: ignore[attr-defined]

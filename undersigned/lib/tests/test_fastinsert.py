@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from undersigned.delivery.models import OutboxMessage
+from undersigned.lib import fastinsert
+from undersigned.statements.models import Signature
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_row_inserted_fast_reads_back_as_the_orm_would_have_written_it() -> None:
+    statement = make_statement()
+    when = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.UTC)
+    fast = OutboxMessage(
+        kind="confirm", language="uk", statement=statement, payload=b"\x00sealed", created_at=when
+    )
+    slow = OutboxMessage(
+        kind="confirm", language="uk", statement=statement, payload=b"\x00sealed", created_at=when
+    )
+    fastinsert.insert(fast)
+    slow.save(force_insert=True)
+    assert fast.pk is not None and not fast._state.adding
+    stored_fast, stored_slow = (OutboxMessage.objects.get(pk=m.pk) for m in (fast, slow))
+    assert bytes(stored_fast.payload) == b"\x00sealed"
+    ignore = {"id", "next_attempt_at"}  # next_attempt_at defaults to the moment of creation
+    fast_fields = {k: v for k, v in model_to_dict(stored_fast).items() if k not in ignore}
+    slow_fields = {k: v for k, v in model_to_dict(stored_slow).items() if k not in ignore}
+    assert fast_fields == slow_fields
+    assert stored_fast.created_at == when
+
+
+def test_a_unique_conflict_raises_djangos_integrity_error_and_rolls_back() -> None:
+    statement = make_statement()
+    version = statement.text("en")
+
+    def signature() -> Signature:
+        return Signature(
+            statement=statement, version=version, language="en", country="DE",
+            email_digest="d" * 64, confirm_token_hash=None,
+        )  # fmt: skip
+
+    fastinsert.insert(signature())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fastinsert.insert(signature())
+    assert Signature.objects.count() == 1
+
+
+def test_an_instance_with_a_primary_key_goes_through_save() -> None:
+    statement = make_statement()
+    message = OutboxMessage(pk=4242, kind="confirm", language="en", statement=statement)
+    fastinsert.insert(message)
+    assert OutboxMessage.objects.filter(pk=4242).exists()
