@@ -20,6 +20,8 @@ from typing import Any
 
 from diskcache import DjangoCache
 
+from undersigned.lib.writegate import gate
+
 LIMITS_FILE = "limits.sqlite3"
 # Expired counters are deleted by whichever process makes this many calls first; the
 # table only ever holds the windows of the last day, keyed by keyed hashes.
@@ -38,6 +40,7 @@ class DiskCache(DjangoCache):
     def __init__(self, directory: str, params: dict[str, Any]) -> None:
         super().__init__(directory, params)
         self._limits_path = Path(directory) / LIMITS_FILE
+        self._limits_lock = Path(directory) / f"{LIMITS_FILE}.lock"
         self._timeout = float(params.get("DATABASE_TIMEOUT", 1.0))
         self._local = threading.local()
         self._calls = 0
@@ -74,16 +77,17 @@ class DiskCache(DjangoCache):
         now = time.time() if now is None else now
         connection = self._limits()
         counts = []
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for key, ttl in keys:
-                row = connection.execute(UPSERT, (key, now + ttl, now, now)).fetchone()
-                counts.append(int(row[0]))
-            self._calls += 1
-            if self._calls % SWEEP_EVERY == 0:
-                connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with gate(self._limits_lock):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for key, ttl in keys:
+                    row = connection.execute(UPSERT, (key, now + ttl, now, now)).fetchone()
+                    counts.append(int(row[0]))
+                self._calls += 1
+                if self._calls % SWEEP_EVERY == 0:
+                    connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
         return counts
