@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
+from undersigned.lib.writegate import write_transaction
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, ManageForm, SignForm
 from undersigned.statements.models import (
@@ -23,6 +24,7 @@ from undersigned.statements.models import (
     counts_cache_key,
     statement_cache_key,
     statement_memo,
+    statement_pk_key,
 )
 
 ORGANISATIONS_ON_PAGE = 100
@@ -166,14 +168,25 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _statement_by_pk(pk: int) -> Statement:
+    """A signature's statement with its texts, from this process's memory for a second."""
+    key = statement_pk_key(pk)
+    statement: Statement | None = statement_memo.get(key)
+    if statement is None:
+        statement = Statement.objects.get(pk=pk)
+        statement.remember_texts()
+        statement_memo.set(key, statement)
+    return statement
+
+
 def _signature_for(token: str, field: str) -> Signature | None:
+    """The signature a link token opens, with its statement (one query when busy)."""
     if not tokens.well_formed(token):
         return None
-    return (
-        Signature.objects.select_related("statement")
-        .filter(**{field: tokens.token_hash(token)})
-        .first()
-    )
+    signature = Signature.objects.filter(**{field: tokens.token_hash(token)}).order_by().first()
+    if signature is not None:
+        signature.statement = _statement_by_pk(signature.statement_id)
+    return signature
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
@@ -197,11 +210,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             request, "public/confirm_done.html", {"statement": statement, "already": True}
         )
     if request.method == "POST":
-        with transaction.atomic():
-            signature = Signature.objects.select_for_update().get(pk=signature.pk)
-            # Reuse the statement we have: loading it again would cost a query while the
-            # write lock is held (and locking it would serialise every confirmation).
-            signature.statement = statement
+        # No lock and no second read: confirm() updates only a still-pending row, so of two
+        # racing confirmations one wins and the other is told it is already done.
+        with write_transaction():
             try:
                 signature.confirm()
             except StatementError as exc:

@@ -21,6 +21,7 @@ from django_countries.fields import CountryField
 
 from undersigned.lib import fastinsert, sealing, tokens
 from undersigned.lib.memo import ProcessMemo
+from undersigned.lib.writegate import write_transaction
 
 if TYPE_CHECKING:
     from undersigned.delivery.models import OutboxMessage
@@ -106,6 +107,7 @@ class Statement(models.Model):
         def forget() -> None:
             cache.delete(key)
             statement_memo.forget(key)
+            statement_memo.forget(statement_pk_key(self.pk))
 
         forget()
         transaction.on_commit(forget)
@@ -164,6 +166,10 @@ def counts_cache_key(statement_id: int) -> str:
 
 def statement_cache_key(slug: str) -> str:
     return f"statement:{slug}"
+
+
+def statement_pk_key(pk: int) -> str:
+    return f"statement-pk:{pk}"
 
 
 # The published statement with its texts, as every public request needs it (see lib/memo.py).
@@ -376,10 +382,18 @@ class Signature(models.Model):
             raise StatementError(_("This link has expired."))
         if not self.statement.accepting_signatures(now.date()):
             raise StatementError(_("This statement is not accepting signatures."))
+        counted = not self.quarantined and self.invalidated_at is None
+        # The UPDATE decides, not the read before it: of two confirmations racing for one
+        # signature only one still finds it pending, so it is counted once, with no lock
+        # taken before the write.
+        won = Signature.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.CONFIRMED, confirmed_at=now, counted=counted
+        )
+        if not won:
+            raise StatementError(_("This signature is already confirmed or withdrawn."))
         self.status = self.Status.CONFIRMED
         self.confirmed_at = now
-        self._set_counted(not self.quarantined and self.invalidated_at is None)
-        self.save(update_fields=["status", "confirmed_at", "counted"])
+        self._set_counted(counted)
 
     def release(self) -> None:
         """A moderator judged a quarantined signature genuine: it counts once confirmed."""
@@ -589,7 +603,7 @@ class Signature(models.Model):
             # Insert first: a new address (the common case) costs no lookup and no savepoint,
             # and the unique constraint, not a check before the insert, decides under
             # concurrency. The signature and its email commit together or not at all.
-            with transaction.atomic():
+            with write_transaction():
                 fastinsert.insert(signature)
                 if message is not None:
                     message.signature = signature

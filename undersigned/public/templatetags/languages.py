@@ -18,6 +18,15 @@ def switcher_codes(statement_languages: list[str]) -> list[str]:
     return [code for code in dict.fromkeys([*statement_languages, *interface]) if code in interface]
 
 
+def in_language(path: str, code: str) -> str:
+    """PATH in another language. Our paths are the same in every language behind the prefix,
+    so swapping the prefix is exact and far cheaper than resolving and reversing the URL."""
+    current, slash, rest = path[1:].partition("/")
+    if slash and current in {c for c, _name in settings.LANGUAGES}:
+        return f"/{code}/{rest}"
+    return translate_url(path, code)
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context: Any) -> list[dict[str, str]]:
     request = context["request"]
@@ -28,7 +37,7 @@ def language_links(context: Any) -> list[dict[str, str]]:
     for code in switcher_codes(list(statement.languages) if statement is not None else []):
         # The sign URL only takes POSTs: a switch from a page with form errors goes to the
         # statement itself.
-        url = f"/{code}/{statement.slug}/" if on_statement else translate_url(request.path, code)
+        url = f"/{code}/{statement.slug}/" if on_statement else in_language(request.path, code)
         links.append({"code": code, "name": get_language_info(code)["name_local"], "url": url})
     return links
 

@@ -63,3 +63,26 @@ def test_hreflang_alternates_are_absolute_and_cover_the_statement_languages(sett
     assert f'<link rel="alternate" hreflang="uk" href="{site}/uk/stop-the-war/">' in body
     assert 'hreflang="ru" href' not in body.split("</head>")[0]
     assert f'hreflang="x-default" href="{site}/en/stop-the-war/"' in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/stop-the-war/thanks/",
+        "/uk/confirm/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH/",
+        "/ru/manage/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH/",
+        "/en/stop-the-war/organisations/",
+        "/healthz",
+    ],
+)
+def test_swapping_the_prefix_gives_what_translate_url_gives(path: str) -> None:
+    from django.urls import translate_url
+    from django.utils import translation
+
+    from undersigned.public.templatetags.languages import in_language
+
+    # In a request the active language is the one in the path's prefix.
+    prefix = path.split("/")[1]
+    with translation.override(prefix if prefix in ("en", "uk", "ru") else "en"):
+        for code in ("en", "uk", "ru"):
+            assert in_language(path, code) == translate_url(path, code)

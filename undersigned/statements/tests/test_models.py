@@ -168,3 +168,17 @@ def test_no_email_or_hidden_name_reaches_the_database() -> None:
     dump = table_dump()
     assert "@example.org" not in dump
     assert "Hidden Person" not in dump
+
+
+def test_of_two_racing_confirmations_one_wins_and_the_count_moves_once() -> None:
+    """Both requests read the signature as pending before either writes: the conditional
+    UPDATE, not the earlier read, decides."""
+    statement = make_statement()
+    signature, _message = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
+    assert signature is not None
+    first, second = Signature.objects.get(pk=signature.pk), Signature.objects.get(pk=signature.pk)
+    first.confirm()
+    with pytest.raises(StatementError):
+        second.confirm()
+    assert statement.counts()["counted"] == 1 and statement.counts()["listed"] == 1
+    assert Signature.objects.get(pk=signature.pk).status == "confirmed"
