@@ -140,16 +140,29 @@ def top_up(n: int) -> list[str]:
 def check(run: str, sent: list[int]) -> dict[str, object]:
     target = statement()
     digests = [
-        sealing.email_digest(settings.DEDUP_KEY, target.pk, f"b{run}-{thread}-{n}@example.org")
+        sealing.email_digest(
+            settings.DEDUP_KEY, target.pk, f"b{run}-{thread}-{n}@d{thread}-{n}.example.org"
+        )
         for thread, count in enumerate(sent)
         for n in range(1, count + 1)
     ]
-    found = 0
+    found = quarantined = 0
+    reasons: dict[str, int] = {}
     for start in range(0, len(digests), 500):
-        found += Signature.objects.filter(
+        rows = Signature.objects.filter(
             statement=target, email_digest__in=digests[start : start + 500]
-        ).count()
-    return {"sent": len(digests), "in_database": found}
+        )
+        found += rows.count()
+        for codes in rows.filter(quarantined=True).values_list("quarantine_reasons", flat=True):
+            quarantined += 1
+            for code in codes.split(","):
+                reasons[code] = reasons.get(code, 0) + 1
+    return {
+        "sent": len(digests),
+        "in_database": found,
+        "quarantined": quarantined,
+        "reasons": reasons,
+    }
 
 
 def stats() -> dict[str, object]:

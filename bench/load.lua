@@ -1,6 +1,8 @@
 -- wrk script for the undersigned benchmark. Modes (first argument after --):
 --   get                          plain GETs of the URL given to wrk
---   sign    RUN PATH ORIGIN      form POSTs, each with a distinct email and client address
+--   sign    RUN PATH ORIGIN STARTED BASE
+--                                form POSTs, each with a distinct email, email domain and
+--                                client address, carrying the page's signed render time
 --   confirm TOKENS PATH ORIGIN   POSTs to confirmation links, one token per request
 -- Every thread counts responses by status; done() prints one line "BENCH {json}".
 
@@ -17,7 +19,10 @@ function init(args)
   mode = args[1] or "get"
   sent, c200, c302, c4xx, c5xx, cother, wrapped = 0, 0, 0, 0, 0, 0, 0
   if mode == "sign" then
-    run, path, origin = args[2], args[3], args[4]
+    run, path, origin, started = args[2], args[3], args[4], args[5] or ""
+    -- Each round signs from addresses of its own (10.BASE+thread.x.y): a round reusing the
+    -- last one's addresses within a minute would be quarantined by the burst limit.
+    base = tonumber(args[6] or "0")
   elseif mode == "confirm" then
     path, origin = args[3], args[4]
     local nthreads = tonumber(args[5] or "1")
@@ -36,10 +41,14 @@ function request()
   sent = sent + 1
   if mode == "sign" then
     -- 10.x.y.z, distinct per request: honoured because the bench trusts 127.0.0.1 as a proxy.
-    local address = string.format("10.%d.%d.%d", id % 256, math.floor(sent / 256) % 256, sent % 256)
+    local address = string.format(
+      "10.%d.%d.%d", (base + id) % 256, math.floor(sent / 256) % 256, sent % 256)
+    -- As many people at as many workplaces: a distinct domain keeps the per-domain limit
+    -- (a crowd from one small domain is quarantined) out of the measurement.
     local body = string.format(
-      "name=Bench+Signer+%d+%d&email=b%s-%d-%d%%40example.org&country=DE&city=Berlin" ..
-      "&affiliation=&visibility=%d", id, sent, run, id, sent, (sent % 4) + 1)
+      "name=Bench+Signer+%d+%d&email=b%s-%d-%d%%40d%d-%d.example.org&country=DE&city=Berlin" ..
+      "&affiliation=&visibility=%d&started=%s", id, sent, run, id, sent, id, sent,
+      (sent % 4) + 1, started)
     form["Origin"] = origin
     form["X-Forwarded-For"] = address
     return wrk.format("POST", path, form, body)
