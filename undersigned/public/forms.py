@@ -20,7 +20,10 @@ from undersigned.statements.models import Endorsement, Statement, Visibility, is
 
 def reject_control_characters(value: str) -> None:
     # Control and format characters (NUL, bidi overrides, zero-width joiners misused to
-    # forge names) have no place in a one-line field.
+    # forge names) have no place in a one-line field. A printable string has none of them,
+    # and that check runs in C; only other strings are looked at character by character.
+    if value.isprintable():
+        return
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
         raise ValidationError(_("Please remove invisible or control characters."), code="control")
 
