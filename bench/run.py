@@ -56,6 +56,11 @@ SCENARIOS = [
     ("confirm", "/en/confirm/%s/", 16),
 ]
 TARGETS = {"page": 5500, "count": 10000, "sign": 900, "confirm": 500}
+# Bare Django beside undersigned (bench/bare/), and what the issue measured it at when it set
+# the targets: a figure times REFERENCE / bare-now is the figure at the issue's machine speed.
+BARE_SCENARIOS = [("bare_page", "/page/", 64), ("bare_sign", "/sign/", 16)]
+BARE_REFERENCE = {"bare_page": 4500, "bare_sign": 2400}
+YARDSTICK = {"page": "bare_page", "count": "bare_page", "sign": "bare_sign", "confirm": "bare_sign"}
 TARGETS_POSTGRES = {**TARGETS, "sign": 600}
 MIN_FILL_SECONDS = 3  # the server's SIGN_MIN_FILL_SECONDS default
 
@@ -87,6 +92,29 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def wait_until_up(url: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server at {url} did not come up; see {log}")
+
+
+def stop_group(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server started in its own session, with its workers."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @dataclass
@@ -158,15 +186,7 @@ class Site:
             start_new_session=True,
             cwd=REPO,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit(f"the server did not come up; see {self.workdir / 'server.log'}")
+        wait_until_up(f"{self.url}/healthz", self.workdir / "server.log")
 
     def memory(self) -> dict[str, Any]:
         assert self.process is not None
@@ -177,18 +197,56 @@ class Site:
         }
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_group(self.process)
         self.log.close()
 
 
+class BareSite:
+    """Bare Django (bench/bare/) under granian with undersigned's worker count."""
+
+    def __init__(self, workdir: Path, workers: int) -> None:
+        self.workdir = workdir
+        self.workers = workers
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(BENCH),
+            "DJANGO_SETTINGS_MODULE": "bare.settings",
+            "BARE_DATA_DIR": str(workdir),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--run-syncdb", "-v", "0"],
+            env=self.env, check=True, cwd=REPO,
+        )  # fmt: skip
+        self.log = open(self.workdir / "server.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "granian", "--interface", "wsgi",
+                "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", str(self.workers), "--blocking-threads", "1", "--no-ws",
+                "--no-access-log", "--log-level", "warning", "bare.wsgi:application",
+            ],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=REPO,
+        )  # fmt: skip
+        wait_until_up(f"{self.url}/page/", self.workdir / "server.log")
+
+    def stop(self) -> None:
+        stop_group(self.process)
+        if self.process:
+            self.log.close()
+
+
 def wrk(
-    site: Site, path: str, connections: int, duration: float, threads: int, *script: str
+    site: Site | BareSite, path: str, connections: int, duration: float, threads: int, *script: str
 ) -> dict[str, Any]:
     url = site.url + (path if "%s" not in path else "/")
     command = [
@@ -232,13 +290,34 @@ def form_started(site: Site) -> str:
 
 
 def run_round(
-    site: Site, round_no: int, duration: float, threads: int, out: Path, scenarios: list[str]
+    site: Site,
+    round_no: int,
+    duration: float,
+    threads: int,
+    out: Path,
+    scenarios: list[str],
+    bare: BareSite | None = None,
 ) -> dict[str, dict[str, Any]]:
     origin = site.url
     figures: dict[str, dict[str, Any]] = {}
     for name, path, connections in SCENARIOS:
         if name not in scenarios:
             continue
+        if name == "trivial" and bare is not None:
+            for bare_name, bare_path, bare_connections in BARE_SCENARIOS:
+                mode = ("sign", f"bare{round_no}", bare_path, bare.url, "", "0")
+                result = wrk(
+                    bare, bare_path, bare_connections, duration, threads,
+                    *(mode if bare_name == "bare_sign" else ("get",)),
+                )  # fmt: skip
+                result.pop("sent_by_thread", None)
+                figures[bare_name] = result
+                print(
+                    f"  round {round_no} {bare_name:9} {result['rps']:>8.1f} req/s  "
+                    f"p50 {result['p50_us'] / 1000:6.2f} ms  p99 {result['p99_us'] / 1000:7.2f} ms"
+                    f"  status {result['status']}",
+                    flush=True,
+                )
         if name == "sign":
             run = f"{os.getpid()}r{round_no}" + "".join(c for c in site.config.name if c.isalnum())
             started = form_started(site)
@@ -283,7 +362,7 @@ def run_round(
 def summarise(rounds: list[dict[str, dict[str, Any]]], postgres: bool) -> dict[str, Any]:
     targets = TARGETS_POSTGRES if postgres else TARGETS
     summary: dict[str, Any] = {}
-    for name, _path, _c in SCENARIOS:
+    for name, _path, _c in [*BARE_SCENARIOS, *SCENARIOS]:
         if name not in rounds[0]:
             continue
         runs = [r[name] for r in rounds]
@@ -297,6 +376,14 @@ def summarise(rounds: list[dict[str, dict[str, Any]]], postgres: bool) -> dict[s
             "target": targets.get(name),
             "errors_5xx": sum(r["status"]["5xx"] for r in runs),
         }
+        yardstick = YARDSTICK.get(name)
+        if yardstick and yardstick in rounds[0]:
+            # This figure at the speed the machine had when the issue measured bare Django.
+            item["at_reference_speed"] = round(
+                statistics.median(
+                    r[name]["rps"] * BARE_REFERENCE[yardstick] / r[yardstick]["rps"] for r in rounds
+                )
+            )
         if name == "sign":
             item["accepted_per_s"] = statistics.median(r["accepted_per_s"] for r in runs)
             item["all_acknowledged_stored"] = all(r["all_acknowledged_stored"] for r in runs)
@@ -341,6 +428,13 @@ def bench_config(config: Config, args: argparse.Namespace, out: Path) -> dict[st
         pg_name = f"{base}_bench"
         config.env["DATABASE_URL"] = prepare_postgres(config.postgres_admin, pg_name)
     site = Site(config, out / config.name)
+    bare = (
+        BareSite(
+            out / f"{config.name}-bare", int(site.env.get("SERVE_WORKERS") or os.cpu_count() or 1)
+        )
+        if args.bare
+        else None
+    )
     try:
         started = time.monotonic()
         site.cli("demo", "--no-serve", "--port", str(site.port))
@@ -348,14 +442,19 @@ def bench_config(config: Config, args: argparse.Namespace, out: Path) -> dict[st
         print(f"  prepared and filled {args.fill} signatures in {time.monotonic() - started:.1f}s")
         site.start()
         wrk(site, f"/en/{SLUG}/", 8, 1, 1, "get")  # warm up: imports, templates, connections
+        if bare is not None:
+            bare.start()
+            wrk(bare, "/page/", 8, 1, 1, "get")
         rounds = [
-            run_round(site, i + 1, args.duration, args.threads, out, args.scenarios)
+            run_round(site, i + 1, args.duration, args.threads, out, args.scenarios, bare)
             for i in range(args.rounds)
         ]
         memory = site.memory()
         stats = site.db("stats")
     finally:
         site.stop()
+        if bare is not None:
+            bare.stop()
         if pg_name:
             drop_postgres(config.postgres_admin, pg_name)
         if config.redis_url:
@@ -382,7 +481,10 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{results['cpus']} cores, {results['platform']}; wrk on the same machine over loopback; "
         f"{results['rounds']} rounds of {results['duration']} s per scenario; medians. "
-        "`× trivial` is the median ratio to the trivial view in the same round.",
+        "`× trivial` is the median ratio to the trivial view in the same round. "
+        "`at issue's speed` scales each figure by bare Django measured in the same round "
+        "(bench/bare/: pages for page and count, single-insert signs for sign and confirm) "
+        "against what the issue measured bare Django at (4,500 pages/s, 2,400 signs/s).",
     ]
     for config in results["configs"]:
         s = config["summary"]
@@ -390,10 +492,11 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"## {config['name']}",
             "",
-            "| scenario | req/s | × trivial | p50 ms | p99 ms | target req/s | note |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| scenario | req/s | × trivial | at issue's speed | p50 ms | p99 ms | target req/s "
+            "| note |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
-        for name, _path, _c in SCENARIOS:
+        for name, _path, _c in [*SCENARIOS, *BARE_SCENARIOS]:
             if name not in s:
                 continue
             item = s[name]
@@ -411,8 +514,12 @@ def markdown(results: dict[str, Any]) -> str:
             if item["errors_5xx"]:
                 note += f"; {item['errors_5xx']} 5xx"
             target = item["target"] or "ceiling"
+            if name in BARE_REFERENCE:
+                target = f"yardstick (issue: {BARE_REFERENCE[name]})"
+            scaled = item.get("at_reference_speed")
             lines.append(
                 f"| {name} | {item['rps']:.0f} | {item['vs_trivial']:.2f} | "
+                f"{scaled if scaled is not None else ''} | "
                 f"{item['p50_ms']:.2f} | {item['p99_ms']:.2f} | {target} | {note} |"
             )
         memory = config["memory"]
@@ -446,6 +553,12 @@ def main() -> None:
         type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
         help="Which scenarios to run, comma-separated (trivial is always run: it is the "
         "ceiling every figure is read against).",
+    )
+    parser.add_argument(
+        "--bare",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Also measure bare Django (bench/bare/) in every round, the issue's yardstick.",
     )
     parser.add_argument("--tag", default="", help="Suffix for the result file names.")
     parser.add_argument("--out", default=str(BENCH / "results"))
