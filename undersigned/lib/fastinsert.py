@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import DateTimeField, Field, Model
 from django.utils import timezone
+
+from undersigned.lib.writegate import write_transaction
 
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    table: str
+    columns: tuple[str, ...]
+    pk_column: str
     fields: tuple[Field[Any, Any], ...]
     prepare: tuple[Callable[[Any], Any], ...]
     returning: bool
+
+    def params(self, obj: Model) -> list[Any]:
+        return [
+            prepare(field.pre_save(obj, True))
+            for field, prepare in zip(self.fields, self.prepare, strict=True)
+        ]
 
 
 def _preparer(field: Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
@@ -55,33 +67,34 @@ def _plan_for(model: type[Model], using: str) -> _Plan | None:
         if placeholder is not None and placeholder(None, None, connection) != "%s":
             return None
     quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = tuple(quote(f.column) for f in fields)
+    pk_column = quote(meta.pk.column)  # type: ignore[union-attr]
     # Only the model's own table and column names, quoted by the backend; values are params.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     returning = connection.features.can_return_columns_from_insert
     if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"  # type: ignore[union-attr]
-    return _Plan(sql, fields, tuple(_preparer(f, connection) for f in fields), returning)
+        sql += f" RETURNING {pk_column}"
+    prepare = tuple(_preparer(f, connection) for f in fields)
+    return _Plan(sql, table, columns, pk_column, fields, prepare, returning)
+
+
+def _plan(model: type[Model], using: str) -> _Plan | None:
+    key = (using, model)
+    if key not in _plans:
+        _plans[key] = _plan_for(model, using)
+    return _plans[key]
 
 
 def insert(obj: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     """INSERT OBJ as a new row and set its primary key, like save(force_insert=True)."""
     model = type(obj)
-    key = (using, model)
-    if key not in _plans:
-        _plans[key] = _plan_for(model, using)
-    plan = _plans[key]
+    plan = _plan(model, using)
     if plan is None or obj.pk is not None:
         obj.save(force_insert=True, using=using)
         return
     connection = connections[using]
-    params = [
-        prepare(field.pre_save(obj, True))
-        for field, prepare in zip(plan.fields, plan.prepare, strict=True)
-    ]
+    params = plan.params(obj)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         if plan.returning:
@@ -92,3 +105,55 @@ def insert(obj: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = using
+
+
+def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT PARENT and CHILD, whose foreign key LINK points to PARENT, both or neither.
+
+    On PostgreSQL that is one statement (a data-modifying WITH), which is its own
+    transaction: one round trip instead of four (BEGIN, two INSERTs, COMMIT). Elsewhere
+    the two INSERTs run in one write transaction.
+    """
+    connection = connections[using]
+    parent_plan, child_plan = _plan(type(parent), using), _plan(type(child), using)
+    if (
+        connection.vendor != "postgresql"
+        or parent_plan is None
+        or child_plan is None
+        or parent.pk is not None
+        or child.pk is not None
+    ):
+        with write_transaction(using):
+            insert(parent, using)
+            setattr(child, link, parent)
+            insert(child, using)
+        return
+    link_column = connection.ops.quote_name(child._meta.get_field(link).column)  # type: ignore[union-attr]
+    values = [
+        f"parent.{parent_plan.pk_column}" if column == link_column else "%s"
+        for column in child_plan.columns
+    ]
+    parent_params = parent_plan.params(parent)
+    setattr(child, link, None)
+    child_params = [
+        value
+        for column, value in zip(child_plan.columns, child_plan.params(child), strict=True)
+        if column != link_column
+    ]
+    # Table and column names from the models, quoted by the backend; values are params.
+    sql = (
+        f"WITH parent AS ({parent_plan.sql}) "  # noqa: S608
+        f"INSERT INTO {child_plan.table} ({', '.join(child_plan.columns)}) "
+        f"SELECT {', '.join(values)} FROM parent "
+        f"RETURNING {child_plan.pk_column}, {link_column}"
+    )
+    # Inside a caller's transaction, a savepoint: a unique conflict must leave it usable.
+    savepoint = transaction.atomic(using) if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, [*parent_params, *child_params])
+        child_pk, parent_pk = cursor.fetchone()
+    for obj, pk in ((parent, parent_pk), (child, child_pk)):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+    setattr(child, link, parent)

@@ -141,7 +141,9 @@ class Statement(models.Model):
         """Add DELTAS to one random counter shard, inside the caller's transaction.
 
         Spreading increments over shards keeps concurrent confirmations on PostgreSQL from
-        queueing on one row lock; the shown count is the sum of the shards.
+        queueing on one row lock; the shown count is the sum of the shards, cached for a
+        second (counts_for). A bump does not clear that cache: in a surge every
+        confirmation would, and every count request would then sum the shards again.
         """
         shard = random.randrange(settings.COUNT_SHARDS)
         changes = {k: F(k) + v for k, v in deltas.items() if v}
@@ -151,8 +153,6 @@ class Statement(models.Model):
         if not updated:
             CountShard.objects.get_or_create(statement=self, shard=shard)
             CountShard.objects.filter(statement=self, shard=shard).update(**changes)
-        key = counts_cache_key(self.pk)
-        transaction.on_commit(lambda: cache.delete(key))
 
 
 def is_high_risk(country: str) -> bool:
@@ -603,11 +603,11 @@ class Signature(models.Model):
             # Insert first: a new address (the common case) costs no lookup and no savepoint,
             # and the unique constraint, not a check before the insert, decides under
             # concurrency. The signature and its email commit together or not at all.
-            with write_transaction():
-                fastinsert.insert(signature)
-                if message is not None:
-                    message.signature = signature
-                    fastinsert.insert(message)
+            if message is None:
+                with write_transaction():
+                    fastinsert.insert(signature)
+            else:
+                fastinsert.insert_pair(signature, message, "signature")
         except IntegrityError:
             with transaction.atomic():
                 existing = cls._active_with_digest(statement, digest)

@@ -56,3 +56,26 @@ def test_an_instance_with_a_primary_key_goes_through_save() -> None:
     message = OutboxMessage(pk=4242, kind="confirm", language="en", statement=statement)
     fastinsert.insert(message)
     assert OutboxMessage.objects.filter(pk=4242).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pair_goes_in_together_or_not_at_all() -> None:
+    """On PostgreSQL one statement outside any transaction; elsewhere one transaction."""
+    statement = make_statement()
+    version = statement.text("en")
+
+    def pair() -> tuple[Signature, OutboxMessage]:
+        signature = Signature(
+            statement=statement, version=version, language="en", country="DE",
+            email_digest="e" * 64,
+        )  # fmt: skip
+        return signature, OutboxMessage(kind="confirm", language="en", statement=statement)
+
+    signature, message = pair()
+    fastinsert.insert_pair(signature, message, "signature")
+    stored = OutboxMessage.objects.get(pk=message.pk)
+    assert stored.signature_id == signature.pk and message.signature == signature
+    assert Signature.objects.get(pk=signature.pk).email_digest == "e" * 64
+    with pytest.raises(IntegrityError):
+        fastinsert.insert_pair(*pair(), "signature")  # the same address: the first row fails
+    assert (Signature.objects.count(), OutboxMessage.objects.count()) == (1, 1)
