@@ -12,6 +12,7 @@ counters of one submission move in one transaction, one UPSERT each.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -27,13 +28,19 @@ LIMITS_FILE = "limits.sqlite3"
 # table only ever holds the windows of the last day, keyed by keyed hashes.
 SWEEP_EVERY = 1000
 
+# One statement for all the counters of a submission; `now` is the last parameter.
 UPSERT = """
-INSERT INTO hits (key, count, expires) VALUES (?, 1, ?)
+INSERT INTO hits (key, count, expires) VALUES {rows}
 ON CONFLICT (key) DO UPDATE SET
-    count = CASE WHEN hits.expires <= ? THEN 1 ELSE hits.count + 1 END,
-    expires = CASE WHEN hits.expires <= ? THEN excluded.expires ELSE hits.expires END
-RETURNING count
+    count = CASE WHEN hits.expires <= ?{n} THEN 1 ELSE hits.count + 1 END,
+    expires = CASE WHEN hits.expires <= ?{n} THEN excluded.expires ELSE hits.expires END
+RETURNING key, count
 """
+
+
+@functools.cache
+def _upsert(n: int) -> str:
+    return UPSERT.format(rows=", ".join(["(?, 1, ?)"] * n), n=2 * n + 1)
 
 
 class DiskCache(DjangoCache):
@@ -76,13 +83,18 @@ class DiskCache(DjangoCache):
         the new counts, all in one transaction: atomic across threads and processes."""
         now = time.time() if now is None else now
         connection = self._limits()
-        counts = []
+        unique = dict(keys)
+        if len(unique) != len(keys):  # one key twice in a call: count it twice, in turn
+            return [self.count_hits([item], now)[0] for item in keys]
+        params: list[object] = []
+        for key, ttl in keys:
+            params += [key, now + ttl]
+        params.append(now)
         with gate(self._limits_lock):
             connection.execute("BEGIN IMMEDIATE")
             try:
-                for key, ttl in keys:
-                    row = connection.execute(UPSERT, (key, now + ttl, now, now)).fetchone()
-                    counts.append(int(row[0]))
+                found = dict(connection.execute(_upsert(len(keys)), params).fetchall())
+                counts = [int(found[key]) for key, _ttl in keys]
                 self._calls += 1
                 if self._calls % SWEEP_EVERY == 0:
                     connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))

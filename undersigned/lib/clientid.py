@@ -22,7 +22,7 @@ def client_address(request: HttpRequest, trusted_proxies: Iterable[str]) -> str:
     """The client's address; X-Forwarded-For is believed only from a trusted proxy."""
     remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
     trusted = _networks(tuple(trusted_proxies))
-    if not trusted or not _in(remote, trusted):
+    if not trusted or not _trusted(remote, trusted):
         return remote
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     # Walk from the nearest hop back; the first address not ours is the client.
@@ -54,12 +54,24 @@ def client_hash(secret: str, value: str, today: dt.date) -> str:
     return hmac.new(day_key(secret, today), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=256)
+def _trusted(
+    address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    """Whether the peer (a proxy, on every request the same few addresses) is trusted."""
+    return _in(address, list(networks))
+
+
 @functools.lru_cache(maxsize=8)
-def _networks(items: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(item, strict=False) for item in items]
+def _networks(items: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
 
 
-def _in(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def _in(
+    address: str,
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+    | tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
