@@ -128,7 +128,9 @@ def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_
             setattr(child, link, parent)
             insert(child, using)
         return
-    link_column = connection.ops.quote_name(child._meta.get_field(link).column)  # type: ignore[union-attr]
+    link_field = child._meta.get_field(link)
+    assert isinstance(link_field, Field) and link_field.column
+    link_column = connection.ops.quote_name(link_field.column)
     values = [
         f"parent.{parent_plan.pk_column}" if column == link_column else "%s"
         for column in child_plan.columns

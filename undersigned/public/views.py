@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
-from undersigned.lib.writegate import write_transaction
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, ManageForm, SignForm
 from undersigned.statements.models import (
@@ -221,15 +220,14 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         # No lock and no second read: confirm() updates only a still-pending row, so of two
         # racing confirmations one wins and the other is told it is already done.
-        with write_transaction():
-            try:
-                signature.confirm()
-            except StatementError as exc:
-                return render(
-                    request,
-                    "public/link_expired.html",
-                    {"statement": statement, "message": str(exc)},
-                )
+        try:
+            signature.confirm()
+        except StatementError as exc:
+            return render(
+                request,
+                "public/link_expired.html",
+                {"statement": statement, "message": str(exc)},
+            )
         return render(request, "public/confirm_done.html", {"statement": statement})
     if signature.confirm_expires_at and signature.confirm_expires_at < timezone.now():
         return render(
