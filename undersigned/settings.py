@@ -172,6 +172,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # copy the file, as someone holding a seized disk or a backup would.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check only for connections that sat idle.
+        DATABASES["default"]["ENGINE"] = "undersigned.lib.pgbackend"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env_bool("DATABASE_POOL", False):
         # psycopg 3's pool instead of one persistent connection per thread; it helps only

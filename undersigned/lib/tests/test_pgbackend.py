@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import dj_database_url
+import pytest
+from django.db import OperationalError
+from django.db.utils import ConnectionHandler
+
+from undersigned.lib.pgbackend.base import DatabaseWrapper
+
+PG_URL = os.environ.get("TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def wrapper(django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
+    """A connection of our backend to the test server, outside Django's test database."""
+    settings = dj_database_url.parse(PG_URL)
+    settings["CONN_HEALTH_CHECKS"] = True
+    settings["ENGINE"] = "undersigned.lib.pgbackend"
+    configured = ConnectionHandler().configure_settings({"default": settings})["default"]
+    db = DatabaseWrapper(configured, alias="pg")
+    with django_db_blocker.unblock():
+        try:
+            db.ensure_connection()
+        except OperationalError as exc:  # pragma: no cover - depends on the machine
+            pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+        yield db
+        db.close()
+
+
+def checks(db: DatabaseWrapper, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = db.is_usable
+
+    def counted() -> bool:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(db, "is_usable", counted)
+    return calls
+
+
+def test_a_connection_used_a_moment_ago_is_not_asked_again(
+    wrapper: DatabaseWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = checks(wrapper, monkeypatch)
+    wrapper._used_at -= 5  # the connection has sat idle since it was opened
+    for _request in range(3):
+        wrapper.health_check_done = False  # what Django does as each request starts
+        wrapper.close_if_health_check_failed()
+    assert len(calls) == 1  # only the first, after the connection sat idle
+
+
+def test_an_idle_or_failed_connection_is_checked_as_django_does(
+    wrapper: DatabaseWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = checks(wrapper, monkeypatch)
+    wrapper._used_at -= 5  # idle since it was opened
+    wrapper.health_check_done = False
+    wrapper.close_if_health_check_failed()
+    wrapper.health_check_done = False
+    wrapper._used_at -= 5  # a quiet spell
+    wrapper.close_if_health_check_failed()
+    wrapper.health_check_done = False
+    wrapper.errors_occurred = True
+    wrapper.close_if_health_check_failed()
+    assert len(calls) == 3
