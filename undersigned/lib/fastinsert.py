@@ -52,7 +52,52 @@ def _preparer(field: Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
             return field.get_db_prep_save(value, connection)
 
         return prepare_datetime
+    plain = _PLAIN.get(field.get_internal_type())
+    if plain is not None and _prepares_as_django_does(field):
+        # A value already of the column's Python type goes in as it is, as Django would
+        # pass it; anything else takes the field's own path.
+        def prepare_plain(value: Any) -> Any:
+            if value is None or type(value) in plain:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return prepare_plain
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_PLAIN: dict[str, tuple[type, ...]] = {
+    "CharField": (str,),
+    "TextField": (str,),
+    "BooleanField": (bool,),
+    "IntegerField": (int,),
+    "BigIntegerField": (int,),
+    "PositiveSmallIntegerField": (int,),
+    "PositiveIntegerField": (int,),
+    "SmallIntegerField": (int,),
+    "BigAutoField": (int,),
+    "AutoField": (int,),
+}
+
+
+def _prepares_as_django_does(field: Field[Any, Any]) -> bool:
+    """True when FIELD's class keeps Django's own value preparation (a subclass such as
+    django-countries' CountryField, which converts values, does not)."""
+    kind = type(field)
+    for method in ("get_prep_value", "get_db_prep_value", "get_db_prep_save", "pre_save"):
+        mine = getattr(kind, method)
+        base = getattr(_base_class(field), method)
+        if mine is not base:
+            return False
+    return True
+
+
+def _base_class(field: Field[Any, Any]) -> type:
+    """The Django field class FIELD is an instance of (a foreign key's target column type
+    counts as its own)."""
+    for klass in type(field).__mro__:
+        if klass.__module__.startswith("django.db.models.fields"):
+            return klass
+    return type(field)
 
 
 _plans: dict[tuple[str, type[Model]], _Plan | None] = {}

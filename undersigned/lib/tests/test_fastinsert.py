@@ -79,3 +79,16 @@ def test_a_pair_goes_in_together_or_not_at_all() -> None:
     with pytest.raises(IntegrityError):
         fastinsert.insert_pair(*pair(), "signature")  # the same address: the first row fails
     assert (Signature.objects.count(), OutboxMessage.objects.count()) == (1, 1)
+
+
+def test_plain_values_pass_as_they_are_and_others_take_the_fields_own_path() -> None:
+    from django.db import connection
+
+    from undersigned.lib.fastinsert import _preparer
+
+    country = _preparer(Signature._meta.get_field("country"), connection)  # type: ignore[arg-type]
+    language = _preparer(Signature._meta.get_field("language"), connection)  # type: ignore[arg-type]
+    visibility = _preparer(Signature._meta.get_field("visibility"), connection)  # type: ignore[arg-type]
+    assert country.__name__ == "<lambda>"  # CountryField converts values: its own path
+    assert language("uk") == "uk" and language(None) is None
+    assert visibility(2) == 2 and visibility("3") == 3  # a string still becomes an int
