@@ -4,6 +4,7 @@
     python bench/run.py --synchronous FULL,NORMAL
     python bench/run.py --postgres postgres://postgres@127.0.0.1:5432/bench \\
                         --redis redis://127.0.0.1:6379/6
+    python bench/run.py --scenarios sign,confirm --no-bare   # one path, quicker
 
 For each configuration it prepares a fresh data folder through the CLI (as an operator
 would), fills the demo statement with confirmed signatures, starts `undersigned serve` with
@@ -13,7 +14,8 @@ sign submissions (distinct emails and client addresses, through a trusted-proxy
 X-Forwarded-For, as a reverse proxy would send them) and confirmations. After each sign
 scenario it checks that every acknowledged (302) signature is in the database; at the end it
 checks that the counter shards agree with the rows and reads each server process's resident
-memory. Figures are medians over the rounds; each is also given as a ratio to the trivial
+memory. Each round also measures bare Django (bench/bare/, the issue's yardstick) under the
+same granian set-up, so each figure can be given at the machine speed the targets were set at. Figures are medians over the rounds; each is also given as a ratio to the trivial
 view measured in the same round, which is what survives a noisy shared machine.
 
 Writes bench/results/<date>-<machine>[-<tag>].json and .md (or --out DIR), and prints the table.
