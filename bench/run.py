@@ -15,8 +15,9 @@ X-Forwarded-For, as a reverse proxy would send them) and confirmations. After ea
 scenario it checks that every acknowledged (302) signature is in the database; at the end it
 checks that the counter shards agree with the rows and reads each server process's resident
 memory. Each round also measures bare Django (bench/bare/, the issue's yardstick) under the
-same granian set-up, so each figure can be given at the machine speed the targets were set at. Figures are medians over the rounds; each is also given as a ratio to the trivial
-view measured in the same round, which is what survives a noisy shared machine.
+same granian set-up, so each figure can be given at the machine speed the targets were set
+at. Figures are medians over the rounds; each is also given as a ratio to the trivial view
+measured in the same round, which is what survives a noisy shared machine.
 
 Writes bench/results/<date>-<machine>[-<tag>].json and .md (or --out DIR), and prints the table.
 """
