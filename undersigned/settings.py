@@ -166,6 +166,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA secure_delete=ON;"
             f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
             "PRAGMA busy_timeout=20000;"
+            # Checkpoints run in a background thread of each server process
+            # (lib/checkpointer.py); this is the safety net should that thread stop.
+            "PRAGMA wal_autocheckpoint=20000;"
         ),
     }
     # Tests use a file too, not memory: the canary and export tests read the raw bytes and
