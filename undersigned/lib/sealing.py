@@ -8,6 +8,7 @@ own machine; nothing here ever takes it except the offline export.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -50,9 +51,15 @@ def load_private_key(text: str) -> PrivateKey:
 
 
 def seal(public_key: str | PublicKey, data: dict[str, Any]) -> bytes:
-    key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+    box = _sealed_box(public_key) if isinstance(public_key, str) else SealedBox(public_key)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    return SealedBox(key).encrypt(payload)
+    return box.encrypt(payload)
+
+
+@functools.lru_cache(maxsize=16)
+def _sealed_box(public_key: str) -> SealedBox[PublicKey]:
+    """The box for a statement's public key, decoded once per process (a public key)."""
+    return SealedBox(load_public_key(public_key))
 
 
 def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
@@ -64,14 +71,20 @@ def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
     return result
 
 
+@functools.lru_cache(maxsize=16)
 def _derive(secret: str, purpose: str) -> bytes:
     return hashlib.blake2b(secret.encode(), key=purpose.encode(), digest_size=32).digest()
 
 
 def server_encrypt(secret: str, data: dict[str, Any]) -> bytes:
     """Encrypt with a key the server holds outside the database (the outbox)."""
-    box = SecretBox(_derive(secret, "outbox"))
+    box = _secret_box(secret)
     return bytes(box.encrypt(json.dumps(data, separators=(",", ":")).encode()))
+
+
+@functools.lru_cache(maxsize=4)
+def _secret_box(secret: str) -> SecretBox:
+    return SecretBox(_derive(secret, "outbox"))
 
 
 def server_decrypt(secret: str, blob: bytes) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from django.utils import timezone
 from undersigned.lib import clientid, proofofwork, ratelimit, sealing
 
 STARTED_SALT = "undersigned.sign-form.started"
+# Dotted-quad IPv4 without leading zeros: the form str(ipaddress.ip_address(...)) gives.
+_PLAIN_IPV4 = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
 BLOCKLIST_KEY = "blocklist:v1"
 BLOCKLIST_MEMO_SECONDS = 5
 
@@ -94,6 +97,8 @@ def _elapsed(token: str, now: float) -> float | None:
 
 def client_key(address: str) -> str:
     """What a limit recognises: an IPv4 address, or an IPv6 /64 (one household)."""
+    if _PLAIN_IPV4.fullmatch(address) and all(int(part) <= 255 for part in address.split(".")):
+        return address  # already in the one form ipaddress would give it
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -209,3 +209,23 @@ def test_limits_see_the_client_behind_a_trusted_proxy() -> None:
             HTTP_X_FORWARDED_FOR=client,
         )
     assert not Signature.objects.filter(quarantined=True).exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["10.0.0.1", "0.0.0.0",  # noqa: S104
+     "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "x",
+     "2001:db8::1", "::ffff:10.0.0.1"],
+)  # fmt: skip
+def test_the_client_key_of_an_address_is_what_ipaddress_makes_of_it(address: str) -> None:
+    import ipaddress
+
+    from undersigned.public.screening import client_key
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        expected = address
+    else:
+        expected = str(ip) if ip.version == 4 else str(ipaddress.ip_network(f"{ip}/64", False))
+    assert client_key(address) == expected
