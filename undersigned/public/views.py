@@ -223,6 +223,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         try:
             signature.confirm()
         except StatementError as exc:
+            if Signature.objects.filter(pk=signature.pk, status="confirmed").exists():
+                # The other of two quick presses won: for this signer it is simply done.
+                context = {"statement": statement, "already": True}
+                return render(request, "public/confirm_done.html", context)
             return render(
                 request,
                 "public/link_expired.html",

@@ -383,61 +383,80 @@ class Signature(models.Model):
             raise StatementError(_("This link has expired."))
         if not self.statement.accepting_signatures(now.date()):
             raise StatementError(_("This statement is not accepting signatures."))
-        counted = not self.quarantined and self.invalidated_at is None
-        # The UPDATE decides, not the read before it: of two confirmations racing for one
-        # signature only one still finds it pending, so it is counted once, with no lock
-        # taken before the write. The signature and its counter shard change together.
+        # The write decides, not the read before it: of two confirmations racing for one
+        # signature only one still finds it pending, so it is counted once. Whether it
+        # counts and is listed comes from the row as it is when written, not as it was
+        # read: a moderator may have quarantined, released or invalidated it, or the
+        # signer hidden it, in between. The signature and its counter shard change together.
         if connection.vendor == "postgresql":
-            won = self._confirm_in_one_statement(now, counted)
+            row = self._confirm_in_one_statement(now)
         else:
-            with write_transaction():
-                won = bool(
-                    Signature.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-                        status=self.Status.CONFIRMED, confirmed_at=now, counted=counted
-                    )
-                )
-                if won:
-                    self.statement.bump(counted=int(counted), listed=int(counted and self.shown))
-        if not won:
+            row = self._confirm_in_one_transaction(now)
+        if row is None:
             raise StatementError(_("This signature is already confirmed or withdrawn."))
         self.status = self.Status.CONFIRMED
         self.confirmed_at = now
-        self.counted = counted
+        self.counted, self.visibility = row
 
     @property
     def shown(self) -> bool:
         """Chosen to appear on the public list (once counted)."""
         return self.visibility < Visibility.HIDDEN
 
-    def _confirm_in_one_statement(self, now: dt.datetime, counted: bool) -> bool:
+    def _confirm_in_one_transaction(self, now: dt.datetime) -> tuple[bool, int] | None:
+        """SQLite: the write transaction holds the database's one write lock from its
+        start, so the row read inside it is the row the UPDATE changes."""
+        with write_transaction():
+            current = (
+                Signature.objects.filter(pk=self.pk, status=self.Status.PENDING)
+                .values_list("quarantined", "invalidated_at", "visibility")
+                .first()
+            )
+            if current is None:
+                return None
+            quarantined, invalidated_at, visibility = current
+            counted = not quarantined and invalidated_at is None
+            Signature.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+                status=self.Status.CONFIRMED, confirmed_at=now, counted=counted
+            )
+            listed = counted and visibility < Visibility.HIDDEN
+            self.statement.bump(counted=int(counted), listed=int(listed))
+        return counted, visibility
+
+    def _confirm_in_one_statement(self, now: dt.datetime) -> tuple[bool, int] | None:
         """PostgreSQL: confirm and move a counter shard in one statement, its own
-        transaction: one round trip where BEGIN, two UPDATEs and COMMIT took four."""
+        transaction: one round trip where BEGIN, two UPDATEs and COMMIT took four. An
+        UPDATE that waited for a moderator's row lock re-reads the row before it writes,
+        so `counted` is worked out from the row's current flags."""
         quote = connection.ops.quote_name
         signatures, shards = quote(Signature._meta.db_table), quote(CountShard._meta.db_table)
         shard = random.randrange(settings.COUNT_SHARDS)
-        listed = int(counted and self.shown)
         # The shard is upserted: a statement's first confirmations create its rows. Table
         # names come from the models, quoted; every value is a parameter.
         sql = (
-            f"WITH won AS (UPDATE {signatures} SET status = %s, confirmed_at = %s, counted = %s"  # noqa: S608
-            " WHERE id = %s AND status = %s RETURNING id),"
+            f"WITH won AS (UPDATE {signatures} SET status = %s, confirmed_at = %s,"  # noqa: S608
+            " counted = (NOT quarantined AND invalidated_at IS NULL)"
+            " WHERE id = %s AND status = %s RETURNING counted, visibility),"
             f" moved AS (INSERT INTO {shards} AS shard"
             " (statement_id, shard, counted, listed, unverified, organisations)"
-            " SELECT %s, %s, 1, %s, 0, 0 FROM won WHERE %s"
+            " SELECT %s, %s, 1, CASE WHEN won.visibility < %s THEN 1 ELSE 0 END, 0, 0"
+            " FROM won WHERE won.counted"
             " ON CONFLICT (statement_id, shard) DO UPDATE SET"
             " counted = shard.counted + 1, listed = shard.listed + excluded.listed RETURNING 1)"
-            " SELECT (SELECT count(*) FROM won), (SELECT count(*) FROM moved)"
+            " SELECT won.counted, won.visibility, (SELECT count(*) FROM moved) FROM won"
         )
         params: list[Any] = [
-            self.Status.CONFIRMED, now, counted, self.pk, self.Status.PENDING,
-            self.statement_id, shard, listed, counted,
+            self.Status.CONFIRMED, now, self.pk, self.Status.PENDING,
+            self.statement_id, shard, int(Visibility.HIDDEN),
         ]  # fmt: skip
         # A savepoint inside a caller's transaction; none needed on its own.
         savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with savepoint, connection.cursor() as cursor:
             cursor.execute(sql, params)
-            won, _moved = cursor.fetchone()
-        return bool(won)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return bool(row[0]), int(row[1])
 
     def release(self) -> None:
         """A moderator judged a quarantined signature genuine: it counts once confirmed."""

@@ -101,3 +101,24 @@ def test_confirm_from_another_site_is_refused() -> None:
     assert response.status_code == 403
     signature.refresh_from_db()
     assert signature.status == "pending"
+
+
+def test_the_losing_one_of_two_quick_presses_is_told_it_is_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from undersigned.public import views
+
+    signature, token, _ = pending()
+    real = views._signature_for
+
+    def read_then_the_other_press_wins(token: str, field: str) -> Signature | None:
+        found = real(token, field)  # read as pending, without a lock
+        assert found is not None
+        Signature.objects.get(pk=found.pk).confirm()
+        return found
+
+    monkeypatch.setattr(views, "_signature_for", read_then_the_other_press_wins)
+    response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert response.status_code == 200
+    assert "already used" in response.content.decode()
+    assert signature.statement.counts()["counted"] == 1

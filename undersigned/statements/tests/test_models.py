@@ -182,3 +182,44 @@ def test_of_two_racing_confirmations_one_wins_and_the_count_moves_once() -> None
         second.confirm()
     assert statement.counts()["counted"] == 1 and statement.counts()["listed"] == 1
     assert Signature.objects.get(pk=signature.pk).status == "confirmed"
+
+
+def counted_rows(statement: Statement) -> dict[str, int]:
+    rows = Signature.objects.filter(statement=statement, counted=True)
+    return {"counted": rows.count(), "listed": rows.filter(visibility__lt=4).count()}
+
+
+def test_a_signer_who_hides_between_reading_and_confirming_is_not_listed() -> None:
+    """The confirm view reads the signature without a lock; the manage link may change it
+    before the confirmation is written. The counters follow the row as written."""
+    statement = make_statement()
+    signature, _message = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
+    assert signature is not None
+    stale = Signature.objects.get(pk=signature.pk)
+    Signature.objects.get(pk=signature.pk).lower_visibility(Visibility.HIDDEN)
+    stale.confirm()
+    counts = statement.counts()
+    assert {k: counts[k] for k in ("counted", "listed")} == counted_rows(statement)
+    assert counted_rows(statement) == {"counted": 1, "listed": 0}
+    assert not stale.listed
+
+
+def test_an_invalidation_between_reading_and_confirming_holds() -> None:
+    from undersigned.statements import services
+
+    statement = make_statement()
+    signature, _message = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
+    assert signature is not None
+    stale = Signature.objects.get(pk=signature.pk)
+    result = services.invalidate(
+        statement, criteria=services.Criteria(since=signature.created_at), reason="bots"
+    )
+    stale.confirm()
+    stored = Signature.objects.get(pk=signature.pk)
+    assert stored.status == "confirmed" and stored.invalidated_at is not None
+    assert not stored.counted and statement.counts()["counted"] == 0
+    assert result.batch is not None
+    services.undo_invalidation(result.batch)
+    counts = statement.counts()
+    assert {k: counts[k] for k in ("counted", "listed")} == counted_rows(statement)
+    assert counted_rows(statement) == {"counted": 1, "listed": 1}
