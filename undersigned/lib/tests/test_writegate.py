@@ -65,3 +65,25 @@ def test_a_write_transaction_is_atomic_and_nests_in_an_outer_one() -> None:
         assert connection.in_atomic_block
         Statement.objects.filter(pk=statement.pk).update(goal=8)
     assert Statement.objects.get(pk=statement.pk).goal == 8
+
+
+def test_a_writer_gives_up_like_sqlite_when_the_gate_stays_taken(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import time
+
+    from django.db import OperationalError
+
+    lock = tmp_path / "lock"
+    other = os.open(lock, os.O_RDWR | os.O_CREAT)  # another open file: another process's
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="locked"), gate(lock, timeout=0.2):
+            pass
+        assert 0.2 <= time.monotonic() - started < 2
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    with gate(lock, timeout=0.2):  # free again: taken at once
+        pass
