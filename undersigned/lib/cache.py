@@ -13,6 +13,7 @@ counters of one submission move in one transaction, one UPSERT each.
 from __future__ import annotations
 
 import functools
+import logging
 import sqlite3
 import threading
 import time
@@ -20,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from diskcache import DjangoCache
+from django.db import DatabaseError
 
 from undersigned.lib.writegate import gate
+
+log = logging.getLogger(__name__)
 
 LIMITS_FILE = "limits.sqlite3"
 # Expired counters are deleted by whichever process makes this many calls first; the
@@ -90,16 +94,22 @@ class DiskCache(DjangoCache):
         for key, ttl in keys:
             params += [key, now + ttl]
         params.append(now)
-        with gate(self._limits_lock):
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                found = dict(connection.execute(_upsert(len(keys)), params).fetchall())
-                counts = [int(found[key]) for key, _ttl in keys]
-                self._calls += 1
-                if self._calls % SWEEP_EVERY == 0:
-                    connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        return counts
+        try:
+            with gate(self._limits_lock, timeout=self._timeout):
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    found = dict(connection.execute(_upsert(len(keys)), params).fetchall())
+                    self._calls += 1
+                    if self._calls % SWEEP_EVERY == 0:
+                        connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))
+                    connection.execute("COMMIT")
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+        except (sqlite3.Error, DatabaseError) as exc:
+            # Fail open, as diskcache did: a busy or broken counter store must not turn
+            # away signers. Every counter reads as a first hit; nothing is over a limit.
+            log.warning("rate-limit counters unavailable, not counted: %s", exc)
+            return [1] * len(keys)
+        return [int(found[key]) for key, _ttl in keys]

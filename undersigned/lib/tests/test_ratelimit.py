@@ -187,3 +187,21 @@ def test_expired_counters_are_swept(disk_cache: DiskCache, monkeypatch: pytest.M
     disk_cache.count_hits([("new", 1000)], now=200.0)
     keys = [row[0] for row in disk_cache._limits().execute("SELECT key FROM hits")]
     assert keys == ["new"]
+
+
+def test_a_failing_counter_store_fails_open_and_recovers(
+    disk_cache: DiskCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from undersigned.lib import cache as cache_module
+
+    limit = Limit("t", 1, 60)
+    hit(limit, "a", now=600.0, cache=disk_cache)
+    monkeypatch.setattr(cache_module, "_upsert", lambda n: "INSERT INTO no_such_table VALUES (1)")
+    # Nothing counted, nobody turned away, and no transaction left open behind it.
+    assert hit_many([(limit, "a"), (limit, "b")], now=600.0, cache=disk_cache) == [1, 1]
+    assert not disk_cache._limits().in_transaction
+    monkeypatch.undo()
+    assert hit(limit, "a", now=600.0, cache=disk_cache) == 2
+    assert isinstance(disk_cache._limits(), sqlite3.Connection)
