@@ -406,6 +406,20 @@ def make_endorsement(
     return endorsement
 
 
+def proof(statement: Statement, now: dt.datetime | None = None) -> str:
+    """A solved proof-of-work for STATEMENT, as pow.js sends it (an easy one, for speed)."""
+    from undersigned.lib.proofofwork import new_challenge, solve
+
+    challenge = new_challenge(
+        settings.SECRET_KEY,
+        statement_id=statement.pk,
+        now=now or dt.datetime.now(dt.UTC),
+        max_number=300,
+        minutes=settings.POW_EXPIRES_MINUTES,
+    )
+    return solve(challenge)
+
+
 def sign_form(
     email: str, *, altcha: str = "", seconds_ago: float = 10, **fields: str
 ) -> dict[str, str]:

@@ -52,6 +52,17 @@ def visibility_field(label: Any) -> forms.TypedChoiceField:
     )
 
 
+def honeypot_field() -> forms.CharField:
+    """A field people never see or fill (it is hidden by CSS and skipped by the keyboard);
+    a script that fills every input gives itself away."""
+    return forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+
 @functools.cache
 def _country_choices(language: str) -> list[tuple[str, str]]:
     return [("", gettext("Choose…")), *((code, str(name)) for code, name in countries)]
@@ -162,12 +173,7 @@ class SignForm(forms.Form):
 
     # Abuse checks (undersigned/public/screening.py). None of them ever shows an error:
     # whatever they find, the submission is quarantined and answered like any other.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     altcha = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -332,12 +338,7 @@ class EndorseForm(forms.Form):
 
     # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
     # has another name. A flagged endorsement is recorded with its flags for the moderator.
-    homepage = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    homepage = honeypot_field()
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     altcha = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from undersigned.lib import clientid, proofofwork, ratelimit, sealing
+from undersigned.lib.memo import ProcessMemo
 
 STARTED_SALT = "undersigned.sign-form.started"
 # Dotted-quad IPv4 without leading zeros: the form str(ipaddress.ip_address(...)) gives.
@@ -123,18 +124,17 @@ def source_digest(address: str, today: dt.date) -> str:
     return clientid.client_hash(settings.CLIENT_HASH_KEY, client_key(address), today)
 
 
-_memo: tuple[float, Any] = (0.0, None)
+_blocklist_memo = ProcessMemo(BLOCKLIST_MEMO_SECONDS)
 
 
 def blocklist() -> tuple[set[str], set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     """The organisers' block list: from this process's memory for a few seconds, then from
     the shared cache, then from the database. A new block reaches every app server within
     BLOCKLIST_MEMO_SECONDS; until then a submission it would catch is merely counted."""
-    global _memo
-    expires, cached = _memo
-    if cached is None or time.monotonic() >= expires:
+    cached = _blocklist_memo.get(BLOCKLIST_KEY)
+    if cached is None:
         cached = _shared_blocklist()
-        _memo = (time.monotonic() + BLOCKLIST_MEMO_SECONDS, cached)
+        _blocklist_memo.set(BLOCKLIST_KEY, cached)
     domains, addresses, networks = cached
     return domains, addresses, networks
 
@@ -156,8 +156,7 @@ def _shared_blocklist() -> tuple[set[str], set[str], list[Any]]:
 
 
 def forget_blocklist() -> None:
-    global _memo
-    _memo = (0.0, None)
+    _blocklist_memo.clear()
     cache.delete(BLOCKLIST_KEY)
 
 

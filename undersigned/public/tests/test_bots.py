@@ -10,10 +10,9 @@ from django.core import mail
 from django.test import Client, override_settings
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.lib.proofofwork import new_challenge, solve
-from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models import Signature
 from undersigned.statements.services import reconcile
-from undersigned.test import LINK_RE, make_statement, sign_form
+from undersigned.test import LINK_RE, make_statement, proof, sign_form
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +44,6 @@ CLIENT = Client()
 
 def post(data: dict[str, str], address: str = BOT, url: str = URL) -> object:
     return CLIENT.post(url, data, HTTP_ORIGIN="http://testserver", REMOTE_ADDR=address)
-
-
-def proof(statement: Statement, now: dt.datetime | None = None) -> str:
-    challenge = new_challenge(
-        settings.SECRET_KEY,
-        statement_id=statement.pk,
-        now=now or dt.datetime.now(dt.UTC),
-        max_number=300,
-        minutes=settings.POW_EXPIRES_MINUTES,
-    )
-    return solve(challenge)
 
 
 def confirm_path(url: str) -> str:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core import mail
 from django.test import Client, override_settings
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.lib.proofofwork import new_challenge, solve
 from undersigned.public import screening
-from undersigned.statements.models import BlockedSource, Signature, Statement
-from undersigned.test import make_statement, sign_form
+from undersigned.statements.models import BlockedSource, Signature
+from undersigned.test import make_statement, proof, sign_form
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +27,6 @@ CLIENT = Client()  # one middleware load for the module (WhiteNoise indexes stat
 
 def post(data: dict[str, str], address: str = "198.51.100.7", url: str = URL) -> object:
     return CLIENT.post(url, data, HTTP_ORIGIN="http://testserver", REMOTE_ADDR=address)
-
-
-def proof(statement: Statement, now: dt.datetime | None = None) -> str:
-    from django.conf import settings
-
-    challenge = new_challenge(
-        settings.SECRET_KEY,
-        statement_id=statement.pk,
-        now=now or dt.datetime.now(dt.UTC),
-        max_number=300,
-        minutes=20,
-    )
-    return solve(challenge)
 
 
 def only() -> Signature:
