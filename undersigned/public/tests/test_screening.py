@@ -127,6 +127,30 @@ def test_a_busy_domain_is_quarantined_but_big_providers_are_not() -> None:
     assert list(flagged) == ["domain"]
 
 
+@override_settings(**{**RELAXED, "SIGN_DOMAIN_LIMIT": "2/600"})
+def test_a_busy_domain_is_named_for_moderators_once_it_goes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.cache import cache
+
+    make_statement()
+    labels: list[str] = []
+    real_set = cache.set
+
+    def recording_set(key: str, value: object, *args: object, **kwargs: object) -> None:
+        if key.startswith("domainlabel:"):
+            labels.append(str(value))
+        real_set(key, value, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    for i in range(5):
+        post(sign_form(f"d{i}@small.example"), address=f"198.51.100.{i}")
+    # Written on the first submission over the limit, not again on every later one.
+    assert labels == ["small.example"]
+    digest = screening.domain_digest("small.example")
+    assert cache.get(f"domainlabel:{digest}") == "small.example"
+
+
 @override_settings(**{**RELAXED, "SIGN_NO_POW_PER_DAY": 2})
 def test_without_proof_of_work_only_a_handful_a_day_go_unflagged() -> None:
     statement = make_statement()
