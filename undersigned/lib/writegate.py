@@ -107,6 +107,10 @@ def write_transaction(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         with transaction.atomic(using=using):
             yield
         return
-    lock = Path(f"{connection.settings_dict['NAME']}.writers.lock")
-    with gate(lock), transaction.atomic(using=using):
+    with gate(lock_path(using)), transaction.atomic(using=using):
         yield
+
+
+def lock_path(using: str = DEFAULT_DB_ALIAS) -> Path:
+    """The gate's lock file, beside the SQLite database."""
+    return Path(f"{connections[using].settings_dict['NAME']}.writers.lock")

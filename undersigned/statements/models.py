@@ -285,7 +285,9 @@ class Signature(models.Model):
         ERASED = "erased", _("Erased")
 
     statement = models.ForeignKey(Statement, models.CASCADE, related_name="signatures")
-    version = models.ForeignKey(StatementVersion, models.PROTECT, related_name="+")
+    # No index of its own: only deleting a version looks signatures up by it, and every
+    # index is one more page that each signature's commit writes.
+    version = models.ForeignKey(StatementVersion, models.PROTECT, related_name="+", db_index=False)
     language = models.CharField(max_length=8)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     # Counted = confirmed, not withdrawn, not quarantined, not invalidated. Kept as a column
@@ -308,7 +310,12 @@ class Signature(models.Model):
     # Which rules quarantined it (comma-separated codes such as "burst,nopow").
     quarantine_reasons = models.CharField(max_length=120, blank=True)
     invalidation_batch = models.ForeignKey(
-        "InvalidationBatch", models.SET_NULL, null=True, blank=True, related_name="signatures"
+        "InvalidationBatch",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        db_index=False,  # indexed below only where set, so a new signature costs no page
     )
     country = CountryField()
     visibility = models.PositiveSmallIntegerField(
@@ -343,6 +350,11 @@ class Signature(models.Model):
                 name="public_list",
             ),
             models.Index(fields=["status", "created_at"], name="by_status_created"),
+            models.Index(
+                fields=["invalidation_batch"],
+                condition=Q(invalidation_batch__isnull=False),
+                name="by_invalidation_batch",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -81,6 +81,47 @@ def test_a_pair_goes_in_together_or_not_at_all() -> None:
     assert (Signature.objects.count(), OutboxMessage.objects.count()) == (1, 1)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_pair_leaves_no_transaction_open_and_the_gate_free() -> None:
+    """On SQLite the pair runs on the DB-API connection: after a conflict it must have rolled
+    back, released the write gate, and left Django's view of the connection as it was."""
+    from django.db import connection
+
+    statement = make_statement()
+    version = statement.text("en")
+
+    def pair(digest: str) -> tuple[Signature, OutboxMessage]:
+        signature = Signature(
+            statement=statement, version=version, language="en", country="DE",
+            email_digest=digest,
+        )  # fmt: skip
+        return signature, OutboxMessage(kind="confirm", language="en", statement=statement)
+
+    fastinsert.insert_pair(*pair("f" * 64), "signature")
+    with pytest.raises(IntegrityError):
+        fastinsert.insert_pair(*pair("f" * 64), "signature")
+    if connection.vendor == "sqlite":
+        assert not connection.connection.in_transaction
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    signature, message = pair("g" * 64)
+    fastinsert.insert_pair(signature, message, "signature")  # the gate was released
+    stored = OutboxMessage.objects.get(pk=message.pk)
+    assert stored.signature_id == signature.pk
+    assert Signature.objects.get(pk=signature.pk).version_id == version.pk
+    assert (Signature.objects.count(), OutboxMessage.objects.count()) == (2, 2)
+
+
+def test_fields_that_set_themselves_on_insert_still_do() -> None:
+    """auto_now_add runs its own pre_save; plain fields are read as they are."""
+    from undersigned.statements.models import BlockedSource
+
+    row = BlockedSource(kind="domain", value="example.net")
+    fastinsert.insert(row)
+    stored = BlockedSource.objects.get(pk=row.pk)
+    assert stored.created_at is not None and stored.created_at == row.created_at
+    assert (stored.kind, stored.value) == ("domain", "example.net")
+
+
 def test_plain_values_pass_as_they_are_and_others_take_the_fields_own_path() -> None:
     from django.db import connection
 
