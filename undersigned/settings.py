@@ -179,6 +179,11 @@ else:
         # Django's backend, with a health check only for connections that sat idle.
         DATABASES["default"]["ENGINE"] = "undersigned.lib.pgbackend"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env_bool("DATABASE_PREPARE", True):
+        # Lets lib/pgbackend prepare the signing and confirming writes on each connection
+        # (Django's own queries bind on the client and never prepare). Set DATABASE_PREPARE
+        # to 0 behind a transaction-mode pooler that cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     if env_bool("DATABASE_POOL", False):
         # psycopg 3's pool instead of one persistent connection per thread; it helps only
         # with many threads per process (bench/results has the comparison).

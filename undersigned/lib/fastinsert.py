@@ -26,6 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import DateField, DateTimeField, Field, Model
 from django.utils import timezone
 
+from undersigned.lib.pgbackend import fetchone_prepared
 from undersigned.lib.writegate import gate, lock_path, write_transaction
 
 
@@ -49,19 +50,17 @@ class _Plan:
 def _reader(fields: tuple[Field[Any, Any], ...]) -> Callable[[Model], Sequence[Any]]:
     """What each field's pre_save(obj, add=True) would return, in one attrgetter call where
     pre_save only reads the attribute (a timestamp set by auto_now, for one, does more)."""
-    names = [field.attname for field in fields]
-    get: Callable[[Model], Any] = operator.attrgetter(*names)
-    special = [(i, field) for i, field in enumerate(fields) if not _reads_only(field)]
-    if len(names) == 1 or special:
+    plain = [field.attname for field in fields if _reads_only(field)]
+    special = fields[len(plain) :]  # _plan_for puts them last
+    get: Callable[[Model], Any] = operator.attrgetter(*plain) if plain else lambda obj: ()
+    if len(plain) != 1 and not special:
+        return get  # already a tuple of every value
 
-        def read(obj: Model) -> list[Any]:
-            values = list(get(obj)) if len(names) > 1 else [get(obj)]
-            for i, field in special:
-                values[i] = field.pre_save(obj, True)
-            return values
+    def read(obj: Model) -> list[Any]:
+        values = [get(obj)] if len(plain) == 1 else list(get(obj))
+        return values + [field.pre_save(obj, True) for field in special]
 
-        return read
-    return get
+    return read
 
 
 def _reads_only(field: Field[Any, Any]) -> bool:
@@ -139,7 +138,9 @@ _plans: dict[tuple[str, type[Model]], _Plan | None] = {}
 def _plan_for(model: type[Model], using: str) -> _Plan | None:
     connection = connections[using]
     meta = model._meta
-    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+    own = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    # Fields whose pre_save only reads the attribute first: one attrgetter reads them all.
+    fields = tuple(sorted(own, key=lambda f: not _reads_only(f)))
     for field in fields:
         placeholder = getattr(field, "get_placeholder", None)
         if placeholder is not None and placeholder(None, None, connection) != "%s":
@@ -277,7 +278,6 @@ def _postgres_pair(using: str, parent: _Rows, child: _Rows, link_column: str) ->
     )
     # Inside a caller's transaction, a savepoint: a unique conflict must leave it usable.
     savepoint = transaction.atomic(using) if connection.in_atomic_block else nullcontext()
-    with savepoint, connection.cursor() as cursor:
-        cursor.execute(sql, [*parent_params, *child_params])
-        child_pk, parent_pk = cursor.fetchone()
+    with savepoint:
+        child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *child_params])
     return parent_pk, child_pk

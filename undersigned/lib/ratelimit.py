@@ -5,7 +5,8 @@ Every counter lives only in the cache and expires on its own; its key holds a ke
 limit's length, so a key never needs its expiry refreshed: the bucket number in the key
 moves on and the old key ages out.
 
-On Redis one hit is a single round trip (INCR and EXPIRE NX in one pipeline), atomic across
+On Redis all the counters of a submission move in one round trip and one command (a small
+Lua script: INCR each key, and give it its expiry when the INCR created it), atomic across
 every app server. The one-machine disk cache counts in a table of its own, every counter of
 a submission in one transaction (`DiskCache.count_hits`). Other backends fall back to
 cache.add + cache.incr, which is atomic for local memory.
@@ -14,6 +15,7 @@ cache.add + cache.incr, which is atomic for local memory.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +58,7 @@ def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = No
     # Outlive the bucket by a little so a slow request near the edge still finds it.
     ttl = limit.seconds + 5
     if isinstance(cache, RedisCache):
-        return _redis_hit(cache, key, ttl)
+        return _redis_count(cache, [(key, ttl)])[0]
     if isinstance(cache, DiskCache):
         return cache.count_hits([(key, ttl)], now)[0]
     return incr(cache, key, ttl)
@@ -74,14 +76,7 @@ def hit_many(
         return cache.count_hits(keys, now)
     if not isinstance(cache, RedisCache):
         return [incr(cache, key, ttl) for key, ttl in keys]
-    real = [(cache.make_and_validate_key(key), ttl) for key, ttl in keys]
-    # Writes all go to the first (primary) server, so one pipeline reaches every key.
-    client = cache._cache.get_client(real[0][0], write=True)  # type: ignore[attr-defined]
-    pipe = client.pipeline(transaction=False)
-    for key, ttl in real:
-        pipe.incr(key)
-        pipe.expire(key, ttl, nx=True)
-    return [int(count) for count in pipe.execute()[0::2]]
+    return _redis_count(cache, keys)
 
 
 def over(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> bool:
@@ -101,15 +96,31 @@ def incr(cache: Any, key: str, ttl: int) -> int:
         return 1
 
 
-def _redis_hit(cache: RedisCache, key: str, ttl: int) -> int:
-    real_key = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(real_key, write=True)  # type: ignore[attr-defined]
-    pipe = client.pipeline(transaction=True)
-    pipe.incr(real_key)
-    # NX: set the expiry only when the key has none, i.e. on the window's first hit.
-    pipe.expire(real_key, ttl, nx=True)
-    count, _expiry_set = pipe.execute()
-    return int(count)
+# INCR each key; a key the INCR created gets its window's expiry. One command, run
+# atomically by Redis, so a key is never left without an expiry.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  counts[i] = count
+end
+return counts
+"""
+_scripts: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+
+
+def _redis_count(cache: RedisCache, keys: list[tuple[str, int]]) -> list[int]:
+    """Count one hit on each key in one round trip. The client and the script are made
+    once per cache backend: Django builds a new redis client (and its table of reply
+    handlers) on every call, which cost more than the round trip."""
+    script = _scripts.get(cache)
+    if script is None:
+        # Writes all go to the first (primary) server, so one client reaches every key.
+        client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        script = _scripts[cache] = client.register_script(_COUNT_SCRIPT)
+    real = [cache.make_and_validate_key(key) for key, _ttl in keys]
+    return [int(count) for count in script(keys=real, args=[ttl for _key, ttl in keys])]
 
 
 def once(token: str, ttl: int, *, cache: Any = None) -> bool:

@@ -226,7 +226,7 @@ def screen(
     rules = limits()
     # Every valid submission counts against the limits, flagged or not: a script that is
     # already caught must not get a fresh allowance for its next try. All counters move in
-    # one cache round trip (a Redis pipeline), which keeps the signing path fast.
+    # one cache round trip (one Redis command), which keeps the signing path fast.
     hits: dict[str, tuple[ratelimit.Limit, str]] = {
         "burst": (rules["burst"], subject),
         "sustained": (rules["sustained"], subject),

@@ -22,6 +22,7 @@ from django_countries.fields import CountryField
 
 from undersigned.lib import fastinsert, sealing, tokens
 from undersigned.lib.memo import ProcessMemo
+from undersigned.lib.pgbackend import fetchone_prepared
 from undersigned.lib.writegate import write_transaction
 
 if TYPE_CHECKING:
@@ -463,9 +464,8 @@ class Signature(models.Model):
         ]  # fmt: skip
         # A savepoint inside a caller's transaction; none needed on its own.
         savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-        with savepoint, connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        with savepoint:
+            row = fetchone_prepared(connection, sql, params)
         if row is None:
             return None
         return bool(row[0]), int(row[1])

@@ -20,6 +20,7 @@ def wrapper(django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
     settings = dj_database_url.parse(PG_URL)
     settings["CONN_HEALTH_CHECKS"] = True
     settings["ENGINE"] = "undersigned.lib.pgbackend"
+    settings["OPTIONS"] = {"prepare_threshold": 5}  # as settings.py sets for PostgreSQL
     configured = ConnectionHandler().configure_settings({"default": settings})["default"]
     db = DatabaseWrapper(configured, alias="pg")
     with django_db_blocker.unblock():
@@ -68,3 +69,26 @@ def test_an_idle_or_failed_connection_is_checked_as_django_does(
     wrapper.errors_occurred = True
     wrapper.close_if_health_check_failed()
     assert len(calls) == 3
+
+
+def test_a_hot_statement_is_prepared_once_and_errors_stay_djangos(
+    wrapper: DatabaseWrapper,
+) -> None:
+    from django.db import IntegrityError
+
+    from undersigned.lib.pgbackend import fetchone_prepared
+
+    wrapper.ensure_connection()
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE prepared_probe (id int PRIMARY KEY, at timestamptz)")
+    sql = "INSERT INTO prepared_probe (id, at) SELECT %s, %s RETURNING id, at IS NULL"
+    assert fetchone_prepared(wrapper, sql, [1, None]) == (1, True)  # NULL takes the column's type
+    assert fetchone_prepared(wrapper, sql, [2, None]) == (2, True)
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["INSERT INTO prepared_probe%"],
+        )
+        assert cursor.fetchone() == (1,)  # prepared once, used twice
+    with pytest.raises(IntegrityError):
+        fetchone_prepared(wrapper, sql, [2, None])

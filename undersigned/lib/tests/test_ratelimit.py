@@ -98,14 +98,23 @@ def test_hit_many_counts_each_subject_in_one_call() -> None:
     assert hit_many([(burst, "a"), (daily, "a")], now=121.0, cache=cache) == [2, 2]
 
 
-def test_hit_many_on_redis_is_one_pipeline_that_keeps_counts_and_expiry(
-    redis_cache: RedisCache,
+def test_hit_many_on_redis_is_one_command_that_keeps_counts_and_expiry(
+    redis_cache: RedisCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     burst, daily = Limit("b", 1, 60), Limit("d", 3, 86400)
     assert hit_many([(burst, "a"), (daily, "a")], now=600.0, cache=redis_cache) == [1, 1]
+    clients: list[object] = []
+    real_get_client = redis_cache._cache.get_client
+
+    def get_client(*args: object, **kwargs: object) -> object:
+        clients.append(args)
+        return real_get_client(*args, **kwargs)
+
+    monkeypatch.setattr(redis_cache._cache, "get_client", get_client)
     assert hit_many([(burst, "a"), (daily, "b")], now=601.0, cache=redis_cache) == [2, 1]
+    assert clients == []  # the client and its script were made once, at the first call
     key = redis_cache.make_and_validate_key(daily.key("a", 600.0))
-    assert 86400 < redis_cache._cache.get_client(key).ttl(key) <= 86405
+    assert 86400 < real_get_client(key).ttl(key) <= 86405
 
 
 def test_without_a_cache_argument_it_uses_the_configured_backend_itself(
@@ -116,7 +125,7 @@ def test_without_a_cache_argument_it_uses_the_configured_backend_itself(
     from undersigned.lib import ratelimit
 
     def fallback_used(*args: object) -> int:
-        raise AssertionError("the Redis pipeline was bypassed")
+        raise AssertionError("the Redis script was bypassed")
 
     monkeypatch.setattr(ratelimit, "incr", fallback_used)
     settings.CACHES = {  # type: ignore[attr-defined]
