@@ -304,10 +304,10 @@ class Signature(models.Model):
     # Abuse handling. The email DOMAIN is kept only as a keyed digest (DEDUP_KEY, not in the
     # database): a small organisation's domain can narrow a signer down to a handful of
     # people, so a dump must not show it; moderators match it by typing the domain.
-    domain_digest = models.CharField(max_length=32, blank=True, db_index=True)
+    domain_digest = models.CharField(max_length=32, blank=True)
     # The daily-rotating keyed hash of the client address (lib/clientid.py), so moderators
     # can act on a flood from one source. Erased after ABUSE_RETENTION_DAYS.
-    source_digest = models.CharField(max_length=32, blank=True, db_index=True)
+    source_digest = models.CharField(max_length=32, blank=True)
     # Which rules quarantined it (comma-separated codes such as "burst,nopow").
     quarantine_reasons = models.CharField(max_length=120, blank=True)
     invalidation_batch = models.ForeignKey(
@@ -326,9 +326,11 @@ class Signature(models.Model):
     public_name = models.CharField(max_length=120, blank=True)
     public_affiliation = models.CharField(max_length=160, blank=True)
     public_city = models.CharField(max_length=80, blank=True)
-    confirm_token_hash = models.CharField(max_length=64, null=True, unique=True)
+    # Unique, through constraints below: `unique=True` would also give PostgreSQL a LIKE
+    # index on each hash, two more index entries for every signature for no query.
+    confirm_token_hash = models.CharField(max_length=64, null=True)
     confirm_expires_at = models.DateTimeField(null=True, blank=True)
-    manage_token_hash = models.CharField(max_length=64, null=True, unique=True)
+    manage_token_hash = models.CharField(max_length=64, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -343,6 +345,8 @@ class Signature(models.Model):
                 condition=Q(email_digest__isnull=False) & ~Q(status="withdrawn"),
                 name="one_signature_per_email",
             ),
+            models.UniqueConstraint(fields=["confirm_token_hash"], name="unique_confirm_token"),
+            models.UniqueConstraint(fields=["manage_token_hash"], name="unique_manage_token"),
         ]
         indexes = [
             models.Index(
@@ -351,6 +355,10 @@ class Signature(models.Model):
                 name="public_list",
             ),
             models.Index(fields=["status", "created_at"], name="by_status_created"),
+            # Moderators match a flood by its source or email domain (services.matching).
+            # Declared here rather than with db_index, which on PostgreSQL adds a LIKE index.
+            models.Index(fields=["domain_digest"], name="by_domain_digest"),
+            models.Index(fields=["source_digest"], name="by_source_digest"),
             models.Index(
                 fields=["invalidation_batch"],
                 condition=Q(invalidation_batch__isnull=False),

@@ -223,3 +223,38 @@ def test_an_invalidation_between_reading_and_confirming_holds() -> None:
     counts = statement.counts()
     assert {k: counts[k] for k in ("counted", "listed")} == counted_rows(statement)
     assert counted_rows(statement) == {"counted": 1, "listed": 1}
+
+
+def test_a_new_signature_writes_no_index_it_does_not_need() -> None:
+    """Every index is one more entry each signature writes while the surge queues behind
+    it. No text column of a signature asks for PostgreSQL's extra LIKE index (db_index or
+    unique on a CharField would), and the version has no index of its own."""
+    from django.db.models import CharField
+
+    with_like_index = [
+        field.name
+        for field in Signature._meta.concrete_fields
+        if isinstance(field, CharField) and (field.db_index or field.unique)
+    ]
+    assert with_like_index == []
+    assert not Signature._meta.get_field("version").db_index
+    names = {constraint.name for constraint in Signature._meta.constraints}
+    assert {"unique_confirm_token", "unique_manage_token"} <= names
+
+
+def test_link_token_hashes_stay_unique() -> None:
+    from django.db import IntegrityError, transaction
+
+    statement = make_statement()
+    version = statement.text("en")
+
+    def signature(**hashes: str) -> Signature:
+        return Signature.objects.create(
+            statement=statement, version=version, language="en", country="DE", **hashes
+        )
+
+    signature(confirm_token_hash="c" * 64, manage_token_hash="m" * 64)
+    for taken in ({"confirm_token_hash": "c" * 64}, {"manage_token_hash": "m" * 64}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            signature(**taken)
+    assert Signature.objects.count() == 1
