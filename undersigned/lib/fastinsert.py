@@ -27,7 +27,7 @@ from django.db.models import DateField, DateTimeField, Field, Model
 from django.utils import timezone
 
 from undersigned.lib.pgbackend import fetchone_prepared
-from undersigned.lib.writegate import gate, lock_path, write_transaction
+from undersigned.lib.writegate import raw_write_transaction, write_transaction
 
 
 @dataclass(frozen=True)
@@ -196,9 +196,9 @@ def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_
     """INSERT PARENT and CHILD, whose foreign key LINK points to PARENT, both or neither.
 
     On PostgreSQL that is one statement (a data-modifying WITH), which is its own
-    transaction: one round trip instead of four (BEGIN, two INSERTs, COMMIT). On SQLite,
-    outside any transaction, the two INSERTs run in one write transaction on the DB-API
-    connection itself. Elsewhere, through the ORM's cursor in one write transaction.
+    transaction: one round trip instead of four (BEGIN, two INSERTs, COMMIT). On SQLite the
+    two INSERTs run in one write transaction on the DB-API connection itself. Elsewhere,
+    through the ORM's cursor in one write transaction.
     """
     connection = connections[using]
     parent_plan, child_plan = _plan(type(parent), using), _plan(type(child), using)
@@ -208,7 +208,6 @@ def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_
         or parent.pk is not None
         or child.pk is not None
         or connection.vendor not in ("postgresql", "sqlite")
-        or (connection.vendor == "sqlite" and connection.in_atomic_block)
     ):
         with write_transaction(using):
             insert(parent, using)
@@ -234,25 +233,13 @@ _Rows = tuple[_Plan, list[Any]]  # a plan and the values of one row
 
 
 def _sqlite_pair(using: str, parent: _Rows, child: _Rows, link_column: str) -> tuple[Any, Any]:
-    """Both INSERTs in one write transaction, behind the write gate, on SQLite's own
-    connection: Django's cursor wrappers, placeholder rewriting and transaction bookkeeping
-    took a fifth of the write. Errors still surface as Django's (IntegrityError)."""
+    """Both INSERTs in one write transaction on SQLite's own connection (raw_write_transaction)."""
     (parent_plan, parent_params), (child_plan, child_params) = parent, child
-    connection = connections[using]
-    connection.ensure_connection()
-    raw = connection.connection
     link_index = child_plan.columns.index(link_column)
-    with gate(lock_path(using)), connection.wrap_database_errors:
-        raw.execute("BEGIN IMMEDIATE")
-        try:
-            parent_pk = raw.execute(parent_plan.qmark, parent_params).lastrowid
-            child_params[link_index] = parent_pk
-            child_pk = raw.execute(child_plan.qmark, child_params).lastrowid
-            raw.execute("COMMIT")
-        except BaseException:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            raise
+    with raw_write_transaction(using) as raw:
+        parent_pk = raw.execute(parent_plan.qmark, parent_params).lastrowid
+        child_params[link_index] = parent_pk
+        child_pk = raw.execute(child_plan.qmark, child_params).lastrowid
     return parent_pk, child_pk
 
 

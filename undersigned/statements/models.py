@@ -23,7 +23,7 @@ from django_countries.fields import CountryField
 from undersigned.lib import fastinsert, sealing, tokens
 from undersigned.lib.memo import ProcessMemo
 from undersigned.lib.pgbackend import fetchone_prepared
-from undersigned.lib.writegate import write_transaction
+from undersigned.lib.writegate import raw_write_transaction, write_transaction
 
 if TYPE_CHECKING:
     from undersigned.delivery.models import OutboxMessage
@@ -412,7 +412,7 @@ class Signature(models.Model):
         if connection.vendor == "postgresql":
             row = self._confirm_in_one_statement(now)
         else:
-            row = self._confirm_in_one_transaction(now)
+            row = self._confirm_on_sqlite(now)
         if row is None:
             raise StatementError(_("This signature is already confirmed or withdrawn."))
         self.status = self.Status.CONFIRMED
@@ -424,24 +424,34 @@ class Signature(models.Model):
         """Chosen to appear on the public list (once counted)."""
         return self.visibility < Visibility.HIDDEN
 
-    def _confirm_in_one_transaction(self, now: dt.datetime) -> tuple[bool, int] | None:
-        """SQLite: the write transaction holds the database's one write lock from its
-        start, so the row read inside it is the row the UPDATE changes."""
-        with write_transaction():
-            current = (
-                Signature.objects.filter(pk=self.pk, status=self.Status.PENDING)
-                .values_list("quarantined", "invalidated_at", "visibility")
-                .first()
-            )
-            if current is None:
+    def _confirm_on_sqlite(self, now: dt.datetime) -> tuple[bool, int] | None:
+        """SQLite: the UPDATE returns the row as it wrote it, and the counter shard moves in
+        the same write transaction, on SQLite's own connection (as a signature goes in)."""
+        quote = connection.ops.quote_name
+        signatures, shards = quote(Signature._meta.db_table), quote(CountShard._meta.db_table)
+        # Table names come from the models, quoted; every value is a parameter.
+        update = (
+            f"UPDATE {signatures} SET status = ?, confirmed_at = ?,"  # noqa: S608
+            " counted = (NOT quarantined AND invalidated_at IS NULL)"
+            " WHERE id = ? AND status = ? RETURNING counted, visibility"
+        )
+        bump = (
+            f"INSERT INTO {shards} (statement_id, shard, counted, listed, unverified,"  # noqa: S608
+            " organisations) VALUES (?, ?, 1, ?, 0, 0) ON CONFLICT (statement_id, shard)"
+            " DO UPDATE SET counted = counted + 1, listed = listed + excluded.listed"
+        )
+        confirmed_at = connection.ops.adapt_datetimefield_value(now)
+        with raw_write_transaction() as raw:
+            row = raw.execute(
+                update, [self.Status.CONFIRMED, confirmed_at, self.pk, self.Status.PENDING]
+            ).fetchone()
+            if row is None:
                 return None
-            quarantined, invalidated_at, visibility = current
-            counted = not quarantined and invalidated_at is None
-            Signature.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-                status=self.Status.CONFIRMED, confirmed_at=now, counted=counted
-            )
-            listed = counted and visibility < Visibility.HIDDEN
-            self.statement.bump(counted=int(counted), listed=int(listed))
+            counted, visibility = bool(row[0]), int(row[1])
+            if counted:
+                listed = int(visibility < Visibility.HIDDEN)
+                shard = random.randrange(settings.COUNT_SHARDS)
+                raw.execute(bump, [self.statement_id, shard, listed])
         return counted, visibility
 
     def _confirm_in_one_statement(self, now: dt.datetime) -> tuple[bool, int] | None:

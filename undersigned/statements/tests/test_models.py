@@ -258,3 +258,24 @@ def test_link_token_hashes_stay_unique() -> None:
         with pytest.raises(IntegrityError), transaction.atomic():
             signature(**taken)
     assert Signature.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirmations_outside_any_transaction_commit_with_their_counter_shard() -> None:
+    """The path a request takes: its own write transaction (on SQLite, the DB-API
+    connection's), not a savepoint of a test's transaction."""
+    statement = make_statement()
+    public, _ = Signature.sign(statement, visibility=Visibility.PUBLIC, **SIGNER)
+    held, _ = Signature.sign(statement, quarantined=True, **{**SIGNER, "email": "b@example.org"})
+    assert public is not None and held is not None
+    public.confirm()
+    held.confirm()
+    with pytest.raises(StatementError):
+        Signature.objects.get(pk=public.pk).confirm()
+    if connection.vendor == "sqlite":
+        assert not connection.connection.in_transaction
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert public.counted and public.listed and not held.counted
+    assert statement.counts()["counted"] == 1 and statement.counts()["listed"] == 1
+    assert counted_rows(statement) == {"counted": 1, "listed": 1}
+    assert set(Signature.objects.values_list("status", flat=True)) == {"confirmed"}
