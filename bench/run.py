@@ -462,6 +462,9 @@ def bench_config(config: Config, args: argparse.Namespace, out: Path) -> dict[st
             drop_postgres(config.postgres_admin, pg_name)
         if config.redis_url:
             clear_redis(config.redis_url, config.env["CACHE_KEY_PREFIX"])
+    server_errors = errors_logged(site.workdir / "server.log")
+    if server_errors:
+        print(f"  the server logged errors:\n{server_errors}", flush=True)
     reconciled = (
         stats["shards"]["counted"] == stats["counted_rows"]
         and stats["shards"]["listed"] == stats["listed_rows"]
@@ -475,7 +478,26 @@ def bench_config(config: Config, args: argparse.Namespace, out: Path) -> dict[st
         "memory": memory,
         "final": stats,
         "counts_reconcile": reconciled,
+        # Kept with the figures: the scratch folder with the server's log is removed.
+        "server_errors": server_errors,
     }
+
+
+def errors_logged(log: Path, limit: int = 200) -> str:
+    """The server log's error records with their tracebacks, at most LIMIT lines. A record
+    starts with a timestamp (Django's log format) or "[" (granian's)."""
+    if not log.exists():
+        return ""
+    kept: list[str] = []
+    inside = False
+    for line in log.read_text(errors="replace").splitlines():
+        if re.match(r"\d{4}-\d\d-\d\d |\[", line):
+            inside = any(word in line for word in ("ERROR", "CRITICAL"))
+        elif line.startswith("Traceback"):
+            inside = True
+        if inside:
+            kept.append(line)
+    return "\n".join(kept[-limit:])
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -533,6 +555,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"Counter shards reconcile with rows: {'yes' if config['counts_reconcile'] else 'NO'}"
             f" ({config['final']['counted_rows']} counted of {config['final']['signatures']}).",
         ]
+        if config.get("server_errors"):
+            lines += ["", "The server logged errors:", "", "```", config["server_errors"], "```"]
     return "\n".join(lines) + "\n"
 
 

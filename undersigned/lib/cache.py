@@ -71,14 +71,22 @@ class DiskCache(DjangoCache):
             connection = sqlite3.connect(
                 self._limits_path, timeout=self._timeout, isolation_level=None
             )
-            connection.execute("PRAGMA journal_mode = WAL")
-            # A counter lost in a power cut only forgives a few submissions.
-            connection.execute("PRAGMA synchronous = OFF")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS hits "
-                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL) "
-                "WITHOUT ROWID"
-            )
+            try:
+                # At the gate: the workers of a new site all open the store with their first
+                # submissions, and SQLite refuses a switch to WAL at once, without waiting,
+                # to a connection that races another for the new file.
+                with gate(self._limits_lock, timeout=self._timeout):
+                    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        connection.execute("PRAGMA journal_mode = WAL")
+                    connection.execute(
+                        "CREATE TABLE IF NOT EXISTS hits (key TEXT PRIMARY KEY,"
+                        " count INTEGER NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+                    )
+                # A counter lost in a power cut only forgives a few submissions.
+                connection.execute("PRAGMA synchronous = OFF")
+            except BaseException:
+                connection.close()
+                raise
             self._local.connection = connection
         return connection
 
@@ -86,7 +94,6 @@ class DiskCache(DjangoCache):
         """Add one to each counter KEY (created to expire after its TTL seconds) and return
         the new counts, all in one transaction: atomic across threads and processes."""
         now = time.time() if now is None else now
-        connection = self._limits()
         unique = dict(keys)
         if len(unique) != len(keys):  # one key twice in a call: count it twice, in turn
             return [self.count_hits([item], now)[0] for item in keys]
@@ -95,6 +102,7 @@ class DiskCache(DjangoCache):
             params += [key, now + ttl]
         params.append(now)
         try:
+            connection = self._limits()  # inside: a store that cannot be opened fails open
             with gate(self._limits_lock, timeout=self._timeout):
                 connection.execute("BEGIN IMMEDIATE")
                 try:

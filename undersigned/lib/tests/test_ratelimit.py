@@ -214,3 +214,54 @@ def test_a_failing_counter_store_fails_open_and_recovers(
     monkeypatch.undo()
     assert hit(limit, "a", now=600.0, cache=disk_cache) == 2
     assert isinstance(disk_cache._limits(), sqlite3.Connection)
+
+
+def test_first_counts_of_workers_at_once_on_a_new_store_all_go_through(tmp_path: Path) -> None:
+    """A new site's first submissions reach every worker at once: each opens the counter
+    store and switches the new file to WAL, which SQLite refuses at once ("database is
+    locked", without a busy wait) to all but one. That was a 500 on the sign form."""
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        pool.map(_first_count, [("", 0.0)] * 4)  # the workers are up and have imported
+        for attempt in range(10):
+            directory = str(tmp_path / f"cache{attempt}")
+            at = time.time() + 0.2
+            results = pool.map(_first_count, [(directory, at)] * 4)
+            assert all(isinstance(count, int) for count in results), results  # no error
+            assert sorted(results) == [1, 2, 3, 4], results  # each counted, none failed open
+
+
+def _first_count(task: tuple[str, float]) -> int | str:
+    import time
+
+    directory, at = task
+    if not directory:
+        return 0
+    cache = DiskCache(directory, {"DATABASE_TIMEOUT": 1.0})
+    while time.time() < at:  # start together
+        pass
+    try:
+        return cache.count_hits([("first", 60)], now=600.0)[0]
+    except Exception as exc:  # noqa: BLE001 (reported by the test)
+        return repr(exc)
+
+
+def test_a_counter_store_that_cannot_be_opened_fails_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from undersigned.lib import cache as cache_module
+
+    def locked(*args: object, **kwargs: object) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    cache = DiskCache(str(tmp_path / "cache"), {})
+    monkeypatch.setattr(cache_module.sqlite3, "connect", locked)
+    assert cache.count_hits([("a", 60), ("b", 60)], now=600.0) == [1, 1]
+    monkeypatch.undo()
+    assert cache.count_hits([("a", 60)], now=600.0) == [1]  # opened now; nothing was kept
+    assert cache.count_hits([("a", 60)], now=600.0) == [2]
