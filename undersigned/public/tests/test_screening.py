@@ -237,3 +237,16 @@ def test_the_client_key_of_an_address_is_what_ipaddress_makes_of_it(address: str
     else:
         expected = str(ip) if ip.version == 4 else str(ipaddress.ip_network(f"{ip}/64", False))
     assert client_key(address) == expected
+
+
+def test_a_render_time_follows_the_secret_key_and_its_fallbacks() -> None:
+    """The signer is kept per key: a rotated key still reads forms rendered before the
+    rotation (from SECRET_KEY_FALLBACKS), and a forged or foreign time reads as none."""
+    with override_settings(SECRET_KEY="old-key-" * 6):
+        token = screening.started_token(1000.0)
+        assert screening._elapsed(token, 1010.0) == 10
+    with override_settings(SECRET_KEY="new-key-" * 6, SECRET_KEY_FALLBACKS=["old-key-" * 6]):
+        assert screening._elapsed(token, 1012.0) == 12
+    with override_settings(SECRET_KEY="new-key-" * 6, SECRET_KEY_FALLBACKS=[]):
+        assert screening._elapsed(token, 1012.0) is None
+        assert screening._elapsed("1000:forged", 1012.0) is None
