@@ -19,7 +19,11 @@ def fetchone_prepared(connection: BaseDatabaseWrapper, sql: str, params: list[An
     """
     import psycopg  # here: SQLite sites never load it
 
+    # What Django's cursor() does first: the first query of a request may be this one
+    # (the statement comes from process memory), so it must find a dropped connection.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_no_broken_transaction()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()

@@ -103,6 +103,11 @@ def test_a_failed_pair_leaves_no_transaction_open_and_the_gate_free() -> None:
     if connection.vendor == "sqlite":
         assert not connection.connection.in_transaction
     assert connection.get_autocommit() and not connection.in_atomic_block
+    if connection.vendor == "sqlite":
+        from undersigned.lib.writegate import _gate_for, lock_path
+
+        gate = _gate_for(lock_path())
+        assert gate.holder is None and not gate.threads.locked()
     signature, message = pair("g" * 64)
     fastinsert.insert_pair(signature, message, "signature")  # the gate was released
     stored = OutboxMessage.objects.get(pk=message.pk)

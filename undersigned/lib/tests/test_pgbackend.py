@@ -92,3 +92,20 @@ def test_a_hot_statement_is_prepared_once_and_errors_stay_djangos(
         assert cursor.fetchone() == (1,)  # prepared once, used twice
     with pytest.raises(IntegrityError):
         fetchone_prepared(wrapper, sql, [2, None])
+
+
+def test_a_hot_statement_on_a_dropped_connection_reconnects(wrapper: DatabaseWrapper) -> None:
+    """The sign request's first query can be the prepared INSERT: like Django's cursors, it
+    must health-check a connection that sat idle and reconnect if the server dropped it."""
+    import psycopg
+
+    from undersigned.lib.pgbackend import fetchone_prepared
+
+    wrapper.ensure_connection()
+    pid = wrapper.connection.info.backend_pid
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    wrapper._used_at -= 5  # idle since its last request
+    wrapper.health_check_done = False  # as Django resets it when a request starts
+    assert fetchone_prepared(wrapper, "SELECT %s::int + 1", [41]) == (42,)
+    assert wrapper.connection.info.backend_pid != pid
