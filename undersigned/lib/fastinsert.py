@@ -18,11 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import DateField, DateTimeField, Field, Model
 from django.utils import timezone
 
@@ -263,8 +262,5 @@ def _postgres_pair(using: str, parent: _Rows, child: _Rows, link_column: str) ->
         f"SELECT {', '.join(values)} FROM parent "
         f"RETURNING {child_plan.pk_column}, {link_column}"
     )
-    # Inside a caller's transaction, a savepoint: a unique conflict must leave it usable.
-    savepoint = transaction.atomic(using) if connection.in_atomic_block else nullcontext()
-    with savepoint:
-        child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *child_params])
+    child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *child_params])
     return parent_pk, child_pk

@@ -51,17 +51,7 @@ class Limit:
 
 def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> int:
     """Count one hit on SUBJECT and return the count in the current window, this one included."""
-    # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
-    cache = cache or caches["default"]
-    now = time.time() if now is None else now
-    key = limit.key(subject, now)
-    # Outlive the bucket by a little so a slow request near the edge still finds it.
-    ttl = limit.seconds + 5
-    if isinstance(cache, RedisCache):
-        return _redis_count(cache, [(key, ttl)])[0]
-    if isinstance(cache, DiskCache):
-        return cache.count_hits([(key, ttl)], now)[0]
-    return incr(cache, key, ttl)
+    return hit_many([(limit, subject)], now=now, cache=cache)[0]
 
 
 def hit_many(
@@ -71,6 +61,7 @@ def hit_many(
     # The backend itself, not django.core.cache.cache (a proxy), so the Redis check holds.
     cache = cache or caches["default"]
     now = time.time() if now is None else now
+    # Outlive the bucket by a little so a slow request near the edge still finds it.
     keys = [(limit.key(subject, now), limit.seconds + 5) for limit, subject in hits]
     if isinstance(cache, DiskCache):
         return cache.count_hits(keys, now)

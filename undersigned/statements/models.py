@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -480,10 +479,7 @@ class Signature(models.Model):
             self.Status.CONFIRMED, now, self.pk, self.Status.PENDING,
             self.statement_id, shard, int(Visibility.HIDDEN),
         ]  # fmt: skip
-        # A savepoint inside a caller's transaction; none needed on its own.
-        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-        with savepoint:
-            row = fetchone_prepared(connection, sql, params)
+        row = fetchone_prepared(connection, sql, params)
         if row is None:
             return None
         return bool(row[0]), int(row[1])

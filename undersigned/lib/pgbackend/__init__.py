@@ -3,8 +3,10 @@ statements for the two hottest writes."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
@@ -15,7 +17,8 @@ def fetchone_prepared(connection: BaseDatabaseWrapper, sql: str, params: list[An
 
     Django's cursors bind on the client, so they never prepare. Where the connection does
     not allow it (settings: DATABASE_PREPARE=0, for a transaction-mode pooler that cannot
-    keep prepared statements) it still binds on the server, unprepared.
+    keep prepared statements) it still binds on the server, unprepared. Inside a caller's
+    transaction it runs in a savepoint, so a failure (a unique conflict) leaves it usable.
     """
     import psycopg  # here: SQLite sites never load it
 
@@ -24,6 +27,13 @@ def fetchone_prepared(connection: BaseDatabaseWrapper, sql: str, params: list[An
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    savepoint = (
+        transaction.atomic(connection.alias) if connection.in_atomic_block else nullcontext()
+    )
+    with (
+        savepoint,
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+    ):
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
