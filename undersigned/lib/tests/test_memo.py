@@ -1,15 +1,21 @@
 from __future__ import annotations
 
-import time
+from types import SimpleNamespace
 
+import pytest
+
+from undersigned.lib import memo as memo_module
 from undersigned.lib.memo import ProcessMemo
 
 
-def test_a_value_is_kept_for_its_seconds_then_forgotten() -> None:
-    memo = ProcessMemo(0.05)
+def test_a_value_is_kept_for_its_seconds_then_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]  # a clock the test moves, so a stalled machine cannot expire it early
+    monkeypatch.setattr(memo_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    memo = ProcessMemo(1.0)
     memo.set("k", "v")
+    now[0] += 0.99
     assert memo.get("k") == "v"
-    time.sleep(0.06)
+    now[0] += 0.01
     assert memo.get("k") is None
 
 
