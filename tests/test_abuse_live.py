@@ -195,7 +195,9 @@ def test_a_scripted_flood_through_real_smtp_counts_only_the_allowance(
         assert request(port, "GET", path)[0] == 200
         assert request(port, "POST", path, {})[0] == 200
     # The count is cached for a second, and the micro-cache keeps the answer for another:
-    # once both have passed, it must show exactly the allowance.
-    time.sleep(2.5)
-    assert counted(port) == 3
+    # once both have passed (give a loaded machine longer), it shows exactly the allowance.
+    deadline = time.monotonic() + 10
+    while (shown := counted(port)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert shown == 3
     assert reasons(strict_site).count("nopow") == 22
