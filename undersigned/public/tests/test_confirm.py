@@ -111,8 +111,10 @@ def test_the_losing_one_of_two_quick_presses_is_told_it_is_done(
     signature, token, _ = pending()
     real = views._signature_for
 
-    def read_then_the_other_press_wins(token: str, field: str) -> Signature | None:
-        found = real(token, field)  # read as pending, without a lock
+    def read_then_the_other_press_wins(
+        token: str, field: str, only: tuple[str, ...] | None = None
+    ) -> Signature | None:
+        found = real(token, field, only)  # read as pending, without a lock
         assert found is not None
         Signature.objects.get(pk=found.pk).confirm()
         return found
@@ -122,3 +124,19 @@ def test_the_losing_one_of_two_quick_presses_is_told_it_is_done(
     assert response.status_code == 200
     assert "already used" in response.content.decode()
     assert signature.statement.counts()["counted"] == 1
+
+
+def test_confirming_reads_only_what_it_needs_of_the_signature() -> None:
+    """One narrow read and the write: the sealed details never leave the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signature, token, _ = pending()
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if "statements_signature" in q["sql"]]
+    assert len(reads) == 1, reads  # the confirming write runs on the raw connection
+    assert '"sealed"' not in reads[0] and '"email_digest"' not in reads[0]
+    signature.refresh_from_db()
+    assert (signature.status, signature.counted) == ("confirmed", True)
