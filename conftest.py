@@ -31,7 +31,7 @@ def _fresh_cache() -> Iterator[None]:
     """Row ids repeat across rolled-back tests, so cached pages and counts must not."""
     from django.core.cache import cache
 
-    from undersigned.public.screening import forget_blocklist
+    from undersigned.statements.caches import forget_blocklist
     from undersigned.statements.models import statement_memo
 
     cache.clear()

@@ -28,10 +28,13 @@ from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from undersigned.delivery.models import OutboxMessage  # noqa: E402
 from undersigned.lib import sealing  # noqa: E402
 from undersigned.lib import tokens as tokens_lib  # noqa: E402
-from undersigned.statements.models import Signature, Statement  # noqa: E402
+from undersigned.statements.models import (  # noqa: E402
+    OutboxMessage,  # noqa: E402
+    Signature,
+    Statement,
+)
 
 SLUG = "solidarity-against-war"
 COUNTRIES = ["DE", "UA", "RU", "FR", "PL", "GE", "AM", "KZ"]

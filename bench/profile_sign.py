@@ -50,8 +50,8 @@ def main() -> None:
     django.setup()
     from django.test import Client
 
-    from undersigned.delivery.models import OutboxMessage
     from undersigned.public.screening import started_token
+    from undersigned.statements.models import OutboxMessage
 
     # As the bench signs: the page's render time (a reader's seconds ago) and a distinct
     # email domain each, so no signature is quarantined.

@@ -37,10 +37,9 @@ from django.db import connection
 from django.test import Client
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
 from undersigned.lib.logredact import RedactTokens
 from undersigned.lib.sealing import normalise_email
-from undersigned.statements.models import Signature
+from undersigned.statements.models import OutboxMessage, Signature
 from undersigned.test import (
     LINK_RE,
     LiveSite,

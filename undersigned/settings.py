@@ -175,10 +175,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend, with a health check only for connections that sat idle.
-        DATABASES["default"]["ENGINE"] = "undersigned.lib.pgbackend"
+        DATABASES["default"]["ENGINE"] = "undersigned.backends.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env_bool("DATABASE_PREPARE", True) and "postgresql" in DATABASES["default"]["ENGINE"]:
-        # Lets lib/pgbackend prepare the signing and confirming writes on each connection
+        # Lets backends/postgresql prepare the signing and confirming writes on each connection
         # (Django's own queries bind on the client and never prepare). Set DATABASE_PREPARE
         # to 0 behind a transaction-mode pooler that cannot keep prepared statements.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5

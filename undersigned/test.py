@@ -22,10 +22,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
-from undersigned.control.roles import MODERATORS, ORGANISERS, ensure_groups
 from undersigned.lib import markdown
 from undersigned.lib.sealing import generate_keypair
 from undersigned.statements.models import CountShard, Statement, StatementVersion
+from undersigned.statements.roles import MODERATORS, ORGANISERS, ensure_groups
 
 PASSWORD = "correct horse battery staple 42"
 TEST_KEYS = generate_keypair()  # (public, private) for the whole test session

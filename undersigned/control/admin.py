@@ -9,8 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django_otp.admin import OTPAdminSite
 
-from undersigned.control.audit import record
-from undersigned.control.models import AuditEntry
+from undersigned.statements.models import AuditEntry, record
 
 # Without this the admin's own login would let a password alone in; OTPAdminSite makes the
 # admin ask for a session verified with a second factor, which only /control/login/ gives.

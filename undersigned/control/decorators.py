@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_otp import user_has_device
 
-from undersigned.control.roles import ORGANISERS, is_moderator, is_organiser
+from undersigned.statements.roles import ORGANISERS, is_moderator, is_organiser
 
 
 def staff_view(role: str = "moderators") -> Callable[[Callable[..., HttpResponse]], Any]:

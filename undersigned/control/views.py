@@ -27,7 +27,6 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from undersigned.control import throttle
-from undersigned.control.audit import record
 from undersigned.control.decorators import staff_view
 from undersigned.control.forms import (
     BulkForm,
@@ -37,9 +36,15 @@ from undersigned.control.forms import (
     QueueFilterForm,
     TokenForm,
 )
-from undersigned.control.models import AuditEntry
-from undersigned.control.roles import ORGANISERS, has_role, is_moderator
-from undersigned.statements.models import Endorsement, FoundingInvite, Statement, StatementError
+from undersigned.statements.models import (
+    AuditEntry,
+    Endorsement,
+    FoundingInvite,
+    Statement,
+    StatementError,
+    record,
+)
+from undersigned.statements.roles import ORGANISERS, has_role, is_moderator
 
 
 def _next(request: HttpRequest) -> str:

@@ -13,8 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Signature, is_high_risk
+from undersigned.statements.models import OutboxMessage, Signature, is_high_risk
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from typing import Any
 from diskcache import DjangoCache
 from django.db import DatabaseError
 
-from undersigned.lib.writegate import gate
+from undersigned.backends.writegate import gate
 
 log = logging.getLogger(__name__)
 

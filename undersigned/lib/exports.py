@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from undersigned.lib import visibility as visibility_rule
+
 # Characters with which a spreadsheet starts a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,33 +43,16 @@ def guard_cell(value: Any) -> Any:
     return value
 
 
-def initials(name: str) -> str:
-    return "".join(f"{part[0]}." for part in name.split() if part)
-
-
 def for_target(record: dict[str, Any], visibility: int) -> dict[str, str] | None:
-    """What a signer made public, for handing to the statement's target; None if nothing.
-
-    1 public: name, city, affiliation, country. 2 name only. 3 initials and country.
-    4 not public: left out (the caller counts them).
-    """
-    if visibility == 1:
-        return {
-            "name": record["name"],
-            "country": record["country"],
-            "city": record.get("city", ""),
-            "affiliation": record.get("affiliation", ""),
-        }
-    if visibility == 2:
-        return {"name": record["name"], "country": "", "city": "", "affiliation": ""}
-    if visibility == 3:
-        return {
-            "name": initials(record["name"]),
-            "country": record["country"],
-            "city": "",
-            "affiliation": "",
-        }
-    return None
+    """What a signer made public, for handing to the statement's target; None if nothing
+    (the caller counts them). The rule is lib/visibility.py's, as on the page."""
+    return visibility_rule.shown(
+        visibility,
+        name=record["name"],
+        city=record.get("city", ""),
+        affiliation=record.get("affiliation", ""),
+        country=record["country"],
+    )
 
 
 def write_csv(rows: Iterable[dict[str, Any]], columns: list[str], out: IO[str]) -> None:

@@ -29,13 +29,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from undersigned.lib import clientid, proofofwork, ratelimit, sealing
-from undersigned.lib.memo import ProcessMemo
+from undersigned.statements.caches import BLOCKLIST_KEY, blocklist_memo
+from undersigned.statements.models import BlockedSource
 
 STARTED_SALT = "undersigned.sign-form.started"
 # Dotted-quad IPv4 without leading zeros: the form str(ipaddress.ip_address(...)) gives.
 _PLAIN_IPV4 = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
-BLOCKLIST_KEY = "blocklist:v1"
-BLOCKLIST_MEMO_SECONDS = 5
 
 
 @dataclass
@@ -127,24 +126,21 @@ def domain_digest(domain: str) -> str:
 
 def address_digest(email: str) -> str:
     """A statement-independent keyed digest of an address (block list, email cap)."""
-    return sealing.email_digest(settings.DEDUP_KEY, 0, email)
+    return BlockedSource.address_digest(email)
 
 
 def source_digest(address: str, today: dt.date) -> str:
     return clientid.client_hash(settings.CLIENT_HASH_KEY, client_key(address), today)
 
 
-_blocklist_memo = ProcessMemo(BLOCKLIST_MEMO_SECONDS)
-
-
 def blocklist() -> tuple[set[str], set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     """The organisers' block list: from this process's memory for a few seconds, then from
     the shared cache, then from the database. A new block reaches every app server within
     BLOCKLIST_MEMO_SECONDS; until then a submission it would catch is merely counted."""
-    cached = _blocklist_memo.get(BLOCKLIST_KEY)
+    cached = blocklist_memo.get(BLOCKLIST_KEY)
     if cached is None:
         cached = _shared_blocklist()
-        _blocklist_memo.set(BLOCKLIST_KEY, cached)
+        blocklist_memo.set(BLOCKLIST_KEY, cached)
     domains, addresses, networks = cached
     return domains, addresses, networks
 
@@ -152,8 +148,6 @@ def blocklist() -> tuple[set[str], set[str], list[ipaddress.IPv4Network | ipaddr
 def _shared_blocklist() -> tuple[set[str], set[str], list[Any]]:
     cached = cache.get(BLOCKLIST_KEY)
     if cached is None:
-        from undersigned.statements.models import BlockedSource
-
         rows = list(BlockedSource.objects.values_list("kind", "value"))
         cached = (
             {v for k, v in rows if k == "domain"},
@@ -163,11 +157,6 @@ def _shared_blocklist() -> tuple[set[str], set[str], list[Any]]:
         cache.set(BLOCKLIST_KEY, cached, 60)
     domains, addresses, networks = cached
     return set(domains), set(addresses), [ipaddress.ip_network(n, strict=False) for n in networks]
-
-
-def forget_blocklist() -> None:
-    _blocklist_memo.clear()
-    cache.delete(BLOCKLIST_KEY)
 
 
 def _in_domain_set(domain: str, names: set[str] | frozenset[str]) -> bool:

@@ -18,6 +18,7 @@ from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, ManageForm, SignForm
+from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import (
     Signature,
     Statement,
@@ -85,7 +86,7 @@ def _statement_context(
     counts = counts_for(statement)
     per_page = settings.SIGNERS_PER_PAGE
     signers = list(
-        Signature.objects.filter(statement=statement, counted=True, visibility__lt=4)
+        Signature.objects.filter(LISTED_Q, statement=statement)
         .order_by("-confirmed_at", "-id")
         .only("public_name", "public_city", "public_affiliation", "country", "visibility")[
             (page - 1) * per_page : page * per_page

@@ -19,9 +19,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.control.audit import record
-from undersigned.control.roles import is_moderator
-from undersigned.public import screening
+from undersigned.statements.caches import forget_blocklist
 from undersigned.statements.models import (
     BlockedSource,
     InvalidationBatch,
@@ -30,7 +28,9 @@ from undersigned.statements.models import (
     StatementError,
     StatementVersion,
     TrendingSource,
+    record,
 )
+from undersigned.statements.roles import is_moderator
 from undersigned.statements.services import Criteria, invalidate, undo_invalidation
 
 
@@ -194,7 +194,7 @@ class BlockedSourceForm(forms.ModelForm):
                 validate_email(value)
             except ValidationError:
                 raise ValidationError({"value": _("Enter a valid email address.")}) from None
-            value = screening.address_digest(value)
+            value = BlockedSource.address_digest(value)
         else:
             try:
                 value = str(ipaddress.ip_network(value, strict=False))
@@ -218,15 +218,15 @@ class BlockedSourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        transaction.on_commit(screening.forget_blocklist)
+        transaction.on_commit(forget_blocklist)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)
-        transaction.on_commit(screening.forget_blocklist)
+        transaction.on_commit(forget_blocklist)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         super().delete_queryset(request, queryset)
-        transaction.on_commit(screening.forget_blocklist)
+        transaction.on_commit(forget_blocklist)
 
 
 class InvalidateForm(forms.Form):

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from undersigned.delivery.models import OutboxMessage
 from undersigned.statements.models import (
+    LINKING_FIELDS,
     Endorsement,
+    OutboxMessage,
     Signature,
     Statement,
     forget_deleted_pages,
@@ -27,17 +28,13 @@ from undersigned.statements.models import (
 
 log = logging.getLogger(__name__)
 
+# Everything that links a row to a person goes; the public fields and counts stay.
+UNLINKED = dict.fromkeys(LINKING_FIELDS)
+
 BATCH_SIZE = 500
 # Sent and failed emails keep no address (erased when sent), only when and what kind;
 # a day is enough to look into a delivery problem.
 OUTBOX_KEEP = dt.timedelta(days=1)
-# Everything that links a row to a person; the public fields and counts stay.
-SEALED_FIELDS = {
-    "sealed": None,
-    "email_digest": None,
-    "confirm_token_hash": None,
-    "manage_token_hash": None,
-}
 
 
 @dataclass
@@ -100,15 +97,15 @@ def purge_sealed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
         deadline = retention_deadline(statement)
         if deadline is None or deadline > now:
             continue
-        rows = Signature.objects.filter(statement=statement).filter(
-            Q(sealed__isnull=False)
-            | Q(email_digest__isnull=False)
-            | Q(confirm_token_hash__isnull=False)
-            | Q(manage_token_hash__isnull=False)
-        )
+        linked = Q()
+        for name in LINKING_FIELDS:
+            linked |= Q(**{f"{name}__isnull": False})
+        rows = Signature.objects.filter(statement=statement).filter(linked)
         done += _in_batches(
             rows,
-            lambda pks: Signature.objects.filter(pk__in=pks).update(**SEALED_FIELDS),
+            lambda pks: Signature.objects.filter(pk__in=pks).update(
+                **dict.fromkeys(LINKING_FIELDS)
+            ),
             batch_size,
         )
         # Organisations' contacts too: their sealed details and, for one still awaiting a

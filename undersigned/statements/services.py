@@ -1,5 +1,5 @@
 """Workflows across many rows: importing a statement, reconciling counts, bulk
-invalidation and its undo, the trending-sources report."""
+invalidation and its undo. The trending-sources report is in trending.py."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from undersigned.control.audit import record
 from undersigned.lib import markdown, sealing
-from undersigned.lib.statement_files import StatementSource
+from undersigned.lib.statement_files import StatementSource, StatementText
+from undersigned.statements import counting
 from undersigned.statements.models import (
     CountShard,
     Endorsement,
@@ -25,8 +24,7 @@ from undersigned.statements.models import (
     Statement,
     StatementError,
     StatementVersion,
-    TrendingSource,
-    counts_as_unverified,
+    record,
 )
 
 
@@ -63,6 +61,16 @@ def import_statement(source: StatementSource, *, public_key: str | None = None) 
     statement, created = Statement.objects.get_or_create(
         slug=source.slug, defaults={"primary_language": source.primary_language}
     )
+    _apply_front_matter(statement, source, key)
+    result = ImportResult(statement, created)
+    for language, text in source.texts.items():
+        _import_text(statement, language, text, result)
+    for shard in range(settings.COUNT_SHARDS):
+        CountShard.objects.get_or_create(statement=statement, shard=shard)
+    return result
+
+
+def _apply_front_matter(statement: Statement, source: StatementSource, key: str) -> None:
     statement.primary_language = source.primary_language
     statement.languages = source.languages
     statement.goal = source.goal
@@ -74,42 +82,42 @@ def import_statement(source: StatementSource, *, public_key: str | None = None) 
     if key:
         statement.public_key = key
     statement.save()
-    result = ImportResult(statement, created)
-    for language, text in source.texts.items():
-        digest = markdown.content_hash(text.title, *text.demands, text.body)
-        current = statement.versions.filter(language=language, is_current=True).first()
-        if current is not None and current.content_hash == digest:
-            # Same substance: a formatting fix updates the text in place, no new version.
-            if (current.body_markdown, current.title, current.demands) != (
-                text.body,
-                text.title,
-                text.demands,
-            ):
-                current.body_markdown = text.body
-                current.body_html = markdown.render(text.body)
-                current.title, current.demands = text.title, text.demands
-                current.save(update_fields=["body_markdown", "body_html", "title", "demands"])
-                result.updated_in_place.append(language)
-            continue
-        number = 1
-        if current is not None:
-            number = current.number + 1
-            current.is_current = False
-            current.save(update_fields=["is_current"])
-        StatementVersion.objects.create(
-            statement=statement,
-            language=language,
-            number=number,
-            title=text.title,
-            demands=text.demands,
-            body_markdown=text.body,
-            body_html=markdown.render(text.body),
-            content_hash=digest,
-        )
-        result.new_versions.append(f"{language} v{number}")
-    for shard in range(settings.COUNT_SHARDS):
-        CountShard.objects.get_or_create(statement=statement, shard=shard)
-    return result
+
+
+def _import_text(
+    statement: Statement, language: str, text: StatementText, result: ImportResult
+) -> None:
+    """A change of substance makes a new version; a formatting fix updates it in place."""
+    digest = markdown.content_hash(text.title, *text.demands, text.body)
+    current = statement.versions.filter(language=language, is_current=True).first()
+    if current is not None and current.content_hash == digest:
+        if (current.body_markdown, current.title, current.demands) != (
+            text.body,
+            text.title,
+            text.demands,
+        ):
+            current.body_markdown = text.body
+            current.body_html = markdown.render(text.body)
+            current.title, current.demands = text.title, text.demands
+            current.save(update_fields=["body_markdown", "body_html", "title", "demands"])
+            result.updated_in_place.append(language)
+        return
+    number = 1
+    if current is not None:
+        number = current.number + 1
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    StatementVersion.objects.create(
+        statement=statement,
+        language=language,
+        number=number,
+        title=text.title,
+        demands=text.demands,
+        body_markdown=text.body,
+        body_html=markdown.render(text.body),
+        content_hash=digest,
+    )
+    result.new_versions.append(f"{language} v{number}")
 
 
 @dataclass
@@ -134,12 +142,9 @@ def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
         # Aliases differ from the field names: an aggregate called "counted" would shadow
         # the counted column in the other aggregates' filters.
         rows = Signature.objects.filter(statement=statement).aggregate(
-            n_counted=Count("pk", filter=Q(counted=True)),
-            n_listed=Count("pk", filter=Q(counted=True, visibility__lt=4)),
-            n_unverified=Count(
-                "pk",
-                filter=Q(status="unverified", quarantined=False, invalidated_at__isnull=True),
-            ),
+            n_counted=Count("pk", filter=counting.COUNTED_Q),
+            n_listed=Count("pk", filter=counting.LISTED_Q),
+            n_unverified=Count("pk", filter=counting.UNVERIFIED_Q),
             n_quarantined=Count("pk", filter=Q(quarantined=True)),
             n_quarantined_confirmed=Count(
                 "pk", filter=Q(quarantined=True, status="confirmed", invalidated_at__isnull=True)
@@ -252,15 +257,12 @@ def invalidate(
     now = now or timezone.now()
     with transaction.atomic():
         locked = list(
-            rows.select_for_update().values_list(
-                "pk", "counted", "visibility", "status", "quarantined"
-            )
+            rows.select_for_update().values_list("pk", "status", "quarantined", "visibility")
         )
-        counted = sum(1 for _pk, c, _v, _s, _q in locked if c)
-        listed = sum(1 for _pk, c, v, _s, _q in locked if c and v < 4)
-        # Signatures without an email count apart, as unverified, unless quarantined.
-        unverified = sum(
-            1 for _pk, _c, _v, st, q in locked if counts_as_unverified(st, q, invalidated=False)
+        # What these rows add to the counters now; invalidated, they add nothing.
+        before = counting.total(
+            counting.tally(status=st, quarantined=q, invalidated=False, visibility=v)
+            for _pk, st, q, v in locked
         )
         batch = InvalidationBatch.objects.create(
             statement=statement,
@@ -274,11 +276,10 @@ def invalidate(
             Signature.objects.filter(pk__in=chunk).update(
                 invalidated_at=now, counted=False, invalidation_batch=batch
             )
-        # The same counter move _set_counted makes row by row, made once for the batch.
-        statement.bump(counted=-counted, listed=-listed, unverified=-unverified)
+        statement.bump(**(-before).deltas())
         # The reason is the moderator's; the entry names the batch, never a signer.
         record(by, "invalidate", batch, reason=f"{batch.reason} ({len(locked)} signatures)")
-    return InvalidationResult(len(locked), counted, batch)
+    return InvalidationResult(len(locked), before.counted, batch)
 
 
 def undo_invalidation(
@@ -294,24 +295,17 @@ def undo_invalidation(
             .filter(invalidation_batch=batch)
             .values_list("pk", "status", "quarantined", "visibility")
         )
-        back = [
-            (pk, v) for pk, status, q, v in rows if status == Signature.Status.CONFIRMED and not q
-        ]
-        back_pks = {pk for pk, _v in back}
-        for chunk in _chunks(list(back_pks)):
-            Signature.objects.filter(pk__in=chunk).update(
-                invalidated_at=None, invalidation_batch=None, counted=True
-            )
-        for chunk in _chunks([pk for pk, *_rest in rows if pk not in back_pks]):
-            Signature.objects.filter(pk__in=chunk).update(
-                invalidated_at=None, invalidation_batch=None, counted=False
-            )
-        unverified = sum(
-            1 for _pk, st, q, _v in rows if counts_as_unverified(st, q, invalidated=False)
-        )
-        batch.statement.bump(
-            counted=len(back), listed=sum(1 for _pk, v in back if v < 4), unverified=unverified
-        )
+        tallies = {
+            pk: counting.tally(status=st, quarantined=q, invalidated=False, visibility=v)
+            for pk, st, q, v in rows
+        }
+        for counted in (True, False):
+            pks = [pk for pk, one in tallies.items() if bool(one.counted) is counted]
+            for chunk in _chunks(pks):
+                Signature.objects.filter(pk__in=chunk).update(
+                    invalidated_at=None, invalidation_batch=None, counted=counted
+                )
+        batch.statement.bump(**counting.total(tallies.values()).deltas())
         batch.undone_at = now or timezone.now()
         batch.undone_by = _who(by)
         batch.save(update_fields=["undone_at", "undone_by"])
@@ -321,95 +315,3 @@ def undo_invalidation(
 
 def _chunks(items: list[int], size: int = 500) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def report_trending(*, now: dt.datetime | None = None) -> list[TrendingSource]:
-    """Record sources with unusual signing rates in this hour and the last; email the
-    organisers about rows that newly crossed the alert threshold; apply retention.
-
-    Idempotent: safe to run every few minutes and to kill halfway. Returns new alerts.
-    """
-    now = now or timezone.now()
-    this_hour = now.replace(minute=0, second=0, microsecond=0)
-    alerts: list[TrendingSource] = []
-    for hour in (this_hour - dt.timedelta(hours=1), this_hour):
-        alerts += _trending_for(hour)
-    for row in alerts:
-        _alert_organisers(row)
-    TrendingSource.objects.filter(
-        hour__lt=now - dt.timedelta(days=settings.TRENDING_RETENTION_DAYS)
-    ).delete()
-    Signature.objects.filter(
-        created_at__lt=now - dt.timedelta(days=settings.ABUSE_RETENTION_DAYS)
-    ).exclude(source_digest="").update(source_digest="")
-    return alerts
-
-
-def _trending_for(hour: dt.datetime) -> list[TrendingSource]:
-    rows = Signature.objects.filter(
-        created_at__gte=hour, created_at__lt=hour + dt.timedelta(hours=1)
-    )
-    alerts = []
-    for kind, column in (
-        (TrendingSource.Kind.CLIENT, "source_digest"),
-        (TrendingSource.Kind.DOMAIN, "domain_digest"),
-    ):
-        groups = (
-            rows.exclude(**{column: ""})
-            .values("statement_id", column)
-            .annotate(n=Count("pk"), q=Count("pk", filter=Q(quarantined=True)))
-            .filter(n__gte=settings.TRENDING_REPORT_MIN)
-        )
-        for group in groups:
-            digest = group[column]
-            label = (
-                cache.get(f"domainlabel:{digest}", "") if kind == TrendingSource.Kind.DOMAIN else ""
-            )
-            with transaction.atomic():
-                row, _created = TrendingSource.objects.select_for_update().get_or_create(
-                    statement_id=group["statement_id"],
-                    hour=hour,
-                    kind=kind,
-                    digest=digest,
-                    defaults={"signatures": group["n"], "quarantined": group["q"], "label": label},
-                )
-                row.signatures, row.quarantined = group["n"], group["q"]
-                row.label = row.label or label
-                fresh_alert = not row.alerted and row.signatures >= settings.TRENDING_ALERT_MIN
-                row.alerted = row.alerted or fresh_alert
-                row.save(update_fields=["signatures", "quarantined", "label", "alerted"])
-            if fresh_alert:
-                alerts.append(row)
-    return alerts
-
-
-def _alert_organisers(row: TrendingSource) -> None:
-    from django.contrib.auth import get_user_model
-
-    from undersigned.control.roles import ORGANISERS
-    from undersigned.delivery.models import OutboxMessage
-
-    User = get_user_model()
-    recipients = (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(Q(is_superuser=True) | Q(groups__name=ORGANISERS))
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    extra = {
-        "source_kind": row.get_kind_display(),
-        "source": row.label or row.digest,
-        "signatures": row.signatures,
-        "quarantined": row.quarantined,
-        "hour": row.hour.strftime("%Y-%m-%d %H:00 UTC"),
-        "admin_url": f"{settings.SITE_URL}/admin/statements/trendingsource/",
-    }
-    for address in recipients:
-        OutboxMessage.queue(
-            "trending_alert",
-            to=address,
-            language=settings.LANGUAGE_CODE,
-            statement=row.statement,
-            context={"extra": extra},
-        )

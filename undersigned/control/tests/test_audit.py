@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from undersigned.control.audit import record
-from undersigned.control.models import AuditEntry
-from undersigned.control.roles import MODERATORS, ORGANISERS
+from undersigned.statements.models import AuditEntry, record
+from undersigned.statements.roles import MODERATORS, ORGANISERS
 from undersigned.test import make_endorsement, make_statement, make_user, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,7 @@ def test_entries_are_never_changed_or_deleted() -> None:
 
 def test_nobody_has_change_or_delete_permissions() -> None:
     codenames = set(
-        Permission.objects.filter(content_type__app_label="control").values_list(
+        Permission.objects.filter(content_type__model="auditentry").values_list(
             "codename", flat=True
         )
     )
@@ -72,10 +71,10 @@ def test_the_admin_shows_it_read_only() -> None:
     )
     entry = record(root, "export")
     client = staff_client(root)
-    assert client.get("/admin/control/auditentry/").status_code == 200
-    assert client.get("/admin/control/auditentry/add/").status_code == 403
+    assert client.get("/admin/statements/auditentry/").status_code == 200
+    assert client.get("/admin/statements/auditentry/add/").status_code == 403
     assert (
-        client.post(f"/admin/control/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        client.post(f"/admin/statements/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

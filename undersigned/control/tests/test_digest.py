@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from undersigned.control.roles import MODERATORS, ORGANISERS
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
+from undersigned.statements.models import OutboxMessage
+from undersigned.statements.roles import MODERATORS, ORGANISERS
 from undersigned.test import make_endorsement, make_statement, make_user
 
 pytestmark = pytest.mark.django_db

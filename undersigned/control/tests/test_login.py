@@ -8,8 +8,8 @@ from django.conf import settings
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from undersigned.control.models import AuditEntry
-from undersigned.control.roles import MODERATORS
+from undersigned.statements.models import AuditEntry
+from undersigned.statements.roles import MODERATORS
 from undersigned.test import PASSWORD, make_user, staff_client, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db

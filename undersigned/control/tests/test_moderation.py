@@ -3,10 +3,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from undersigned.control.models import AuditEntry
-from undersigned.control.roles import MODERATORS
 from undersigned.delivery.emails import deliver_all
-from undersigned.statements.models import Endorsement
+from undersigned.statements.models import AuditEntry, Endorsement
+from undersigned.statements.roles import MODERATORS
 from undersigned.test import make_endorsement, make_statement, make_user, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +147,8 @@ def test_bulk_reject_needs_a_reason_and_a_selection(moderator: object) -> None:
 
 
 def test_organisers_create_founding_invites_and_the_link_is_shown_once() -> None:
-    from undersigned.control.roles import ORGANISERS
     from undersigned.statements.models import FoundingInvite
+    from undersigned.statements.roles import ORGANISERS
 
     make_statement("draft-one", state="draft")
     client = staff_client(make_user("olga", ORGANISERS))

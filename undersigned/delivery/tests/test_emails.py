@@ -9,8 +9,7 @@ from django.core import mail
 from django.test import override_settings
 
 from undersigned.delivery.emails import claim_one, deliver_all, deliver_one
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Signature
+from undersigned.statements.models import OutboxMessage, Signature
 from undersigned.test import Mailbox, free_port, links_in, make_statement
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from undersigned.delivery.management.commands.worker import digest_due
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Endorsement, Signature, TrendingSource
+from undersigned.statements.models import Endorsement, OutboxMessage, Signature, TrendingSource
 from undersigned.test import make_statement, personas
 
 pytestmark = pytest.mark.django_db

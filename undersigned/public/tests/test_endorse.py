@@ -6,8 +6,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Endorsement
+from undersigned.statements.models import Endorsement, OutboxMessage
 from undersigned.test import make_endorsement, make_statement
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from undersigned.control.roles import ORGANISERS
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Endorsement, FoundingInvite, StatementError
+from undersigned.statements.models import Endorsement, FoundingInvite, OutboxMessage, StatementError
+from undersigned.statements.roles import ORGANISERS
 from undersigned.test import make_statement, make_user
 
 pytestmark = pytest.mark.django_db

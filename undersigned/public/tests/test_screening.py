@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.public import screening
+from undersigned.statements.caches import forget_blocklist
 from undersigned.statements.models import BlockedSource, Signature
 from undersigned.test import make_statement, proof, sign_form
 
@@ -166,7 +167,7 @@ def test_a_blocked_domain_address_and_range_are_quarantined() -> None:
     BlockedSource.objects.create(kind="domain", value="blocked.example")
     BlockedSource.objects.create(kind="address", value=screening.address_digest("Eve@Example.org"))
     BlockedSource.objects.create(kind="network", value="192.0.2.0/24")
-    screening.forget_blocklist()
+    forget_blocklist()
     post(sign_form("x@mail.blocked.example"), address="198.51.100.1")
     post(sign_form("eve@example.org"), address="198.51.100.2")
     post(sign_form("ok@example.org"), address="192.0.2.55")

@@ -8,9 +8,8 @@ from django.core import mail
 from django.test import Client
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
 from undersigned.public.screening import started_token
-from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models import OutboxMessage, Signature, Statement
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db

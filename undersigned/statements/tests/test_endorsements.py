@@ -4,13 +4,11 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from undersigned.control.models import AuditEntry
-from undersigned.control.roles import MODERATORS
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
 from undersigned.lib import sealing
 from undersigned.lib.sealing import load_private_key
-from undersigned.statements.models import Endorsement, StatementError
+from undersigned.statements.models import AuditEntry, Endorsement, OutboxMessage, StatementError
+from undersigned.statements.roles import MODERATORS
 from undersigned.test import TEST_KEYS, make_endorsement, make_statement, make_user
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,14 @@ import pytest
 import time_machine
 from django.db import connection
 
-from undersigned.delivery.models import OutboxMessage
 from undersigned.lib import sealing
-from undersigned.statements.models import Signature, Statement, StatementError, Visibility
+from undersigned.statements.models import (
+    OutboxMessage,
+    Signature,
+    Statement,
+    StatementError,
+    Visibility,
+)
 from undersigned.test import TEST_KEYS, make_statement
 
 pytestmark = pytest.mark.django_db

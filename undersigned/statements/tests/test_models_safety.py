@@ -6,8 +6,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Signature, StatementError, Visibility
+from undersigned.statements.models import OutboxMessage, Signature, StatementError, Visibility
 from undersigned.statements.services import reconcile
 from undersigned.statements.tests.test_models import SIGNER as BASE_SIGNER
 from undersigned.test import make_statement

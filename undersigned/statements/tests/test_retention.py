@@ -9,9 +9,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
 from undersigned.statements import retention
-from undersigned.statements.models import Signature, Statement, Visibility
+from undersigned.statements.models import OutboxMessage, Signature, Statement, Visibility
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db

@@ -27,9 +27,9 @@ from undersigned.statements.services import (
     Criteria,
     invalidate,
     reconcile,
-    report_trending,
     undo_invalidation,
 )
+from undersigned.statements.trending import report_trending
 from undersigned.test import make_statement, personas
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def test_the_batch_records_no_domain_in_clear(statement: Statement) -> None:
 
 
 def test_invalidate_and_undo_are_in_the_audit_log(statement: Statement) -> None:
-    from undersigned.control.models import AuditEntry
+    from undersigned.statements.models import AuditEntry
 
     moderator = personas()["moderator"]
     add(statement, 2, domain="tiny-union.example")

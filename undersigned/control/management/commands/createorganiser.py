@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from undersigned.control.roles import MODERATORS, ORGANISERS, ensure_groups
+from undersigned.statements.roles import MODERATORS, ORGANISERS, ensure_groups
 
 
 class Command(BaseCommand):

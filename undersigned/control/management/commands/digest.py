@@ -9,9 +9,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import get_language
 
-from undersigned.control.roles import MODERATORS, ORGANISERS
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Endorsement, Statement
+from undersigned.statements.models import Endorsement, OutboxMessage, Statement
+from undersigned.statements.roles import MODERATORS, ORGANISERS
 
 
 def waiting_by_statement() -> list[dict[str, Any]]:

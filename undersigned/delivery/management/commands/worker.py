@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from undersigned.delivery.emails import deliver_all
 from undersigned.statements.models import Endorsement
 from undersigned.statements.retention import purge
-from undersigned.statements.services import report_trending
+from undersigned.statements.trending import report_trending
 
 # The trending-sources report is cheap and idempotent; the worker refreshes it this often.
 TRENDING_EVERY_SECONDS = 600

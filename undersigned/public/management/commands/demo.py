@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from undersigned.control.roles import ORGANISERS, ensure_groups
 from undersigned.lib.statement_files import parse
 from undersigned.statements.models import Statement
+from undersigned.statements.roles import ORGANISERS, ensure_groups
 from undersigned.statements.services import import_statement
 
 DEMO_FILES = ["statement.md", "statement.uk.md", "statement.ru.md"]

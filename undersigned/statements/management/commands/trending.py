@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from undersigned.statements.models import TrendingSource
-from undersigned.statements.services import report_trending
+from undersigned.statements.trending import report_trending
 
 
 class Command(BaseCommand):

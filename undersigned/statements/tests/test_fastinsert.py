@@ -6,9 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from undersigned.delivery.models import OutboxMessage
-from undersigned.lib import fastinsert
-from undersigned.statements.models import Signature
+from undersigned.statements.hotpath import fastinsert
+from undersigned.statements.models import OutboxMessage, Signature
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +103,7 @@ def test_a_failed_pair_leaves_no_transaction_open_and_the_gate_free() -> None:
         assert not connection.connection.in_transaction
     assert connection.get_autocommit() and not connection.in_atomic_block
     if connection.vendor == "sqlite":
-        from undersigned.lib.writegate import _gate_for, lock_path
+        from undersigned.backends.writegate import _gate_for, lock_path
 
         gate = _gate_for(lock_path())
         assert gate.holder is None and not gate.threads.locked()
@@ -130,7 +129,7 @@ def test_fields_that_set_themselves_on_insert_still_do() -> None:
 def test_plain_values_pass_as_they_are_and_others_take_the_fields_own_path() -> None:
     from django.db import connection
 
-    from undersigned.lib.fastinsert import _preparer
+    from undersigned.statements.hotpath.fastinsert import _preparer
 
     country = _preparer(Signature._meta.get_field("country"), connection)  # type: ignore[arg-type]
     language = _preparer(Signature._meta.get_field("language"), connection)  # type: ignore[arg-type]

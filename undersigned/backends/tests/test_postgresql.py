@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
-from undersigned.lib.pgbackend.base import DatabaseWrapper
+from undersigned.backends.postgresql.base import DatabaseWrapper
 
 PG_URL = os.environ.get("TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -19,7 +19,7 @@ def wrapper(django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
     """A connection of our backend to the test server, outside Django's test database."""
     settings = dj_database_url.parse(PG_URL)
     settings["CONN_HEALTH_CHECKS"] = True
-    settings["ENGINE"] = "undersigned.lib.pgbackend"
+    settings["ENGINE"] = "undersigned.backends.postgresql"
     settings["OPTIONS"] = {"prepare_threshold": 5}  # as settings.py sets for PostgreSQL
     configured = ConnectionHandler().configure_settings({"default": settings})["default"]
     db = DatabaseWrapper(configured, alias="pg")
@@ -76,7 +76,7 @@ def test_a_hot_statement_is_prepared_once_and_errors_stay_djangos(
 ) -> None:
     from django.db import IntegrityError
 
-    from undersigned.lib.pgbackend import fetchone_prepared
+    from undersigned.backends.postgresql import fetchone_prepared
 
     wrapper.ensure_connection()
     with wrapper.cursor() as cursor:
@@ -99,7 +99,7 @@ def test_a_hot_statement_on_a_dropped_connection_reconnects(wrapper: DatabaseWra
     must health-check a connection that sat idle and reconnect if the server dropped it."""
     import psycopg
 
-    from undersigned.lib.pgbackend import fetchone_prepared
+    from undersigned.backends.postgresql import fetchone_prepared
 
     wrapper.ensure_connection()
     pid = wrapper.connection.info.backend_pid

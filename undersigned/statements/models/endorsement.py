@@ -1,6 +1,6 @@
 """Organisations' endorsements and the invitations to endorse a draft as a founding signatory.
 
-Imported by models.py, so Django sees these as models of the statements app. An endorsement
+An endorsement
 is public only after a moderator approves it and only while its statement is public; its
 contact person and address are sealed to the organisers' key like a signature's.
 """
@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from undersigned.lib import organisations, sealing, tokens
-from undersigned.statements.models import Statement, StatementError, StatementVersion
+from undersigned.statements.models.audit import record
+from undersigned.statements.models.outbox import OutboxMessage
+from undersigned.statements.models.statement import Statement, StatementError, StatementVersion
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -48,8 +50,6 @@ class FoundingInvite(models.Model):
         invite = cls.objects.create(
             statement=statement, label=label, token_hash=token_hash, created_by=by
         )
-        from undersigned.control.audit import record
-
         record(by, "invite", invite, reason=label)
         return invite, token
 
@@ -172,18 +172,13 @@ class Endorsement(models.Model):
     ) -> Endorsement:
         """Record an endorsement and queue the contact's confirmation email (unless the
         address reached its daily cap of confirmation emails: SEND_EMAIL false)."""
-        from undersigned.delivery.models import OutboxMessage
-
         now = now or timezone.now()
-        if not statement.public_key:
-            raise StatementError(_("This statement cannot take endorsements yet."))
-        if invite is not None:
-            if invite.statement_id != statement.pk or statement.state != Statement.State.DRAFT:
-                raise StatementError(_("This invitation is no longer valid."))
-        elif not statement.accepting_signatures(now.date()):
-            raise StatementError(_("This statement is not accepting signatures."))
+        cls._check_open(statement, invite, now)
         version = statement.text(language)
         token, token_hash = tokens.new_token()
+        contact: dict[str, Any] = {"organisation": name, "contact_name": contact_name}
+        contact |= {"contact_email": contact_email, "language": language}
+        contact |= {"version": version.number, "endorsed_at": now.isoformat()}
         endorsement = cls(
             statement=statement,
             version=version,
@@ -195,17 +190,7 @@ class Endorsement(models.Model):
             website_host=organisations.website_host(website),
             kind=kind,
             note=note,
-            sealed=sealing.seal(
-                statement.public_key,
-                {
-                    "organisation": name,
-                    "contact_name": contact_name,
-                    "contact_email": contact_email,
-                    "language": language,
-                    "version": version.number,
-                    "endorsed_at": now.isoformat(),
-                },
-            ),
+            sealed=sealing.seal(statement.public_key, contact),
             contact_box=sealing.server_encrypt(settings.OUTBOX_KEY, {"to": contact_email}),
             domain_matches=organisations.domains_match(contact_email, website),
             founding=invite is not None,
@@ -217,21 +202,30 @@ class Endorsement(models.Model):
         )
         endorsement.duplicate_of = endorsement.find_duplicate()
         endorsement.save(force_insert=True)
-        if not send_email:
-            return endorsement
-        OutboxMessage.queue(
-            "endorse_confirm",
-            to=contact_email,
-            language=language,
-            statement=statement,
-            context={
-                "extra": {
-                    "organisation": name,
-                    "confirm_url": f"{settings.SITE_URL}/{language}/endorsement/{token}/",
-                }
-            },
-        )
+        if send_email:
+            OutboxMessage.queue(
+                "endorse_confirm",
+                to=contact_email,
+                language=language,
+                statement=statement,
+                context={
+                    "extra": {
+                        "organisation": name,
+                        "confirm_url": f"{settings.SITE_URL}/{language}/endorsement/{token}/",
+                    }
+                },
+            )
         return endorsement
+
+    @staticmethod
+    def _check_open(statement: Statement, invite: FoundingInvite | None, now: dt.datetime) -> None:
+        if not statement.public_key:
+            raise StatementError(_("This statement cannot take endorsements yet."))
+        if invite is not None:
+            if invite.statement_id != statement.pk or statement.state != Statement.State.DRAFT:
+                raise StatementError(_("This invitation is no longer valid."))
+        elif not statement.accepting_signatures(now.date()):
+            raise StatementError(_("This statement is not accepting signatures."))
 
     @classmethod
     def purge_unconfirmed(cls, now: dt.datetime | None = None) -> int:
@@ -257,8 +251,6 @@ class Endorsement(models.Model):
         self.save(update_fields=["state", "confirmed_at", "confirm_token_hash"])
 
     def _email_contact(self, kind: str, reply_to: str = "", **extra: str) -> None:
-        from undersigned.delivery.models import OutboxMessage
-
         if not self.contact_box:
             return
         to = sealing.server_decrypt(settings.OUTBOX_KEY, bytes(self.contact_box))["to"]
@@ -271,8 +263,6 @@ class Endorsement(models.Model):
         )
 
     def _decide(self, state: str, by: AbstractBaseUser, reason: str) -> None:
-        from undersigned.control.audit import record
-
         if self.state not in self.AWAITING:
             raise StatementError(_("This endorsement is not waiting for a decision."))
         self.state = state
@@ -302,8 +292,6 @@ class Endorsement(models.Model):
 
     @transaction.atomic
     def ask_more(self, by: AbstractBaseUser, question: str) -> None:
-        from undersigned.control.audit import record
-
         if self.state not in self.AWAITING:
             raise StatementError(_("This endorsement is not waiting for a decision."))
         if not question.strip():

@@ -25,8 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import DateField, DateTimeField, Field, Model
 from django.utils import timezone
 
-from undersigned.lib.pgbackend import fetchone_prepared
-from undersigned.lib.writegate import raw_write_transaction, write_transaction
+from undersigned.backends.postgresql import fetchone_prepared
+from undersigned.backends.writegate import raw_write_transaction, write_transaction
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from undersigned.lib.writegate import gate, write_transaction
+from undersigned.backends.writegate import gate, write_transaction
 
 
 def _add(lock: str, counter: str, times: int) -> None:

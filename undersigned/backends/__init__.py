@@ -1,0 +1,1 @@
+"""Database backends of our own: Django's PostgreSQL backend with a cheaper health check."""

@@ -1,0 +1,119 @@
+"""The two hottest writes, one call each, whatever the database.
+
+Signing and confirming are what a surge is made of. Each runs as the fewest round trips its
+database allows: on SQLite, one write transaction on the DB-API connection behind the write
+gate (backends/writegate.py); on PostgreSQL, one prepared statement. The models keep their
+named state changes (`Signature.sign`, `Signature.confirm`) and call these; nothing else
+in the project writes database-specific SQL for them. Whether a confirmed signature counts
+and is listed comes from counting.py's rule, written here as SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.models import Model
+
+from undersigned.backends.postgresql import fetchone_prepared
+from undersigned.backends.writegate import raw_write_transaction, write_transaction
+from undersigned.lib.visibility import Level
+from undersigned.statements.counting import COUNTED_ON_CONFIRM_SQL
+from undersigned.statements.hotpath import fastinsert
+
+CONFIRMED, PENDING = "confirmed", "pending"
+
+
+def insert_signature(signature: Model, message: Model | None) -> None:
+    """Write a new signature and, when given, its email job, together or not at all.
+
+    Raises IntegrityError when the address already signed (the unique constraint decides,
+    not a read before the write, so concurrent submissions cannot both win).
+    """
+    if message is None:
+        with write_transaction():
+            fastinsert.insert(signature)
+    else:
+        fastinsert.insert_pair(signature, message, "signature")
+
+
+def confirm(signature_id: int, statement_id: int, now: dt.datetime) -> tuple[bool, int] | None:
+    """Confirm a pending signature and move a counter shard if it counts, atomically.
+
+    Returns (counted, visibility) as the row was written, or None if it was no longer
+    pending (of two racing confirmations only one wins). A moderator may have quarantined,
+    released or invalidated it, or the signer hidden it, since it was read: the row as it
+    is when written decides.
+    """
+    shard = random.randrange(settings.COUNT_SHARDS)
+    if connection.vendor == "postgresql":
+        return _confirm_on_postgresql(signature_id, statement_id, shard, now)
+    return _confirm_on_sqlite(signature_id, statement_id, shard, now)
+
+
+def _tables() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    signatures = apps.get_model("statements", "Signature")._meta.db_table
+    shards = apps.get_model("statements", "CountShard")._meta.db_table
+    return quote(signatures), quote(shards)
+
+
+def _confirm_on_sqlite(
+    signature_id: int, statement_id: int, shard: int, now: dt.datetime
+) -> tuple[bool, int] | None:
+    """The UPDATE returns the row as it wrote it, and the shard moves in the same write
+    transaction, on SQLite's own connection (as a signature goes in)."""
+    signatures, shards = _tables()
+    # Table names come from the models, quoted; every value is a parameter.
+    update = (
+        f"UPDATE {signatures} SET status = ?, confirmed_at = ?,"  # noqa: S608
+        f" counted = {COUNTED_ON_CONFIRM_SQL}"
+        " WHERE id = ? AND status = ? RETURNING counted, visibility"
+    )
+    bump = (
+        f"INSERT INTO {shards} (statement_id, shard, counted, listed, unverified,"  # noqa: S608
+        " organisations) VALUES (?, ?, 1, ?, 0, 0) ON CONFLICT (statement_id, shard)"
+        " DO UPDATE SET counted = counted + 1, listed = listed + excluded.listed"
+    )
+    confirmed_at = connection.ops.adapt_datetimefield_value(now)
+    with raw_write_transaction() as raw:
+        row = raw.execute(update, [CONFIRMED, confirmed_at, signature_id, PENDING]).fetchone()
+        if row is None:
+            return None
+        counted, visibility = bool(row[0]), int(row[1])
+        if counted:
+            raw.execute(bump, [statement_id, shard, int(visibility < Level.HIDDEN)])
+    return counted, visibility
+
+
+def _confirm_on_postgresql(
+    signature_id: int, statement_id: int, shard: int, now: dt.datetime
+) -> tuple[bool, int] | None:
+    """One statement, its own transaction: one round trip where BEGIN, two UPDATEs and
+    COMMIT took four. An UPDATE that waited for a moderator's row lock re-reads the row
+    before it writes, so `counted` is worked out from the row's current flags. The shard is
+    upserted: a statement's first confirmations create its rows."""
+    signatures, shards = _tables()
+    sql = (
+        f"WITH won AS (UPDATE {signatures} SET status = %s, confirmed_at = %s,"  # noqa: S608
+        f" counted = {COUNTED_ON_CONFIRM_SQL}"
+        " WHERE id = %s AND status = %s RETURNING counted, visibility),"
+        f" moved AS (INSERT INTO {shards} AS shard"
+        " (statement_id, shard, counted, listed, unverified, organisations)"
+        " SELECT %s, %s, 1, CASE WHEN won.visibility < %s THEN 1 ELSE 0 END, 0, 0"
+        " FROM won WHERE won.counted"
+        " ON CONFLICT (statement_id, shard) DO UPDATE SET"
+        " counted = shard.counted + 1, listed = shard.listed + excluded.listed RETURNING 1)"
+        " SELECT won.counted, won.visibility, (SELECT count(*) FROM moved) FROM won"
+    )
+    params: list[Any] = [
+        CONFIRMED, now, signature_id, PENDING, statement_id, shard, int(Level.HIDDEN),
+    ]  # fmt: skip
+    row = fetchone_prepared(connection, sql, params)
+    if row is None:
+        return None
+    return bool(row[0]), int(row[1])

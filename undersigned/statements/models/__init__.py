@@ -1,0 +1,52 @@
+"""The domain's models, one module per aggregate; every name is importable from here.
+
+statement: Statement, its versions and counter shards. signature: Signature, its state
+changes and how a new one is recorded. personal: the visibility choice and the fields that
+name a signer. endorsement: organisations' endorsements and founding invites. abuse: block
+rules, invalidation batches, trending sources. audit: the staff audit log and record().
+outbox: the durable email jobs that the delivery app sends.
+"""
+
+from undersigned.statements.models.abuse import BlockedSource, InvalidationBatch, TrendingSource
+from undersigned.statements.models.audit import AuditEntry, record
+from undersigned.statements.models.endorsement import Endorsement, FoundingInvite
+from undersigned.statements.models.outbox import OutboxMessage
+from undersigned.statements.models.personal import ERASED_FIELDS, LINKING_FIELDS, Visibility
+from undersigned.statements.models.signature import Signature
+from undersigned.statements.models.statement import (
+    CountShard,
+    Statement,
+    StatementError,
+    StatementVersion,
+    counts_cache_key,
+    forget_deleted_pages,
+    is_high_risk,
+    statement_cache_key,
+    statement_memo,
+    statement_pk_key,
+)
+
+__all__ = [
+    "ERASED_FIELDS",
+    "LINKING_FIELDS",
+    "AuditEntry",
+    "BlockedSource",
+    "CountShard",
+    "Endorsement",
+    "FoundingInvite",
+    "InvalidationBatch",
+    "OutboxMessage",
+    "Signature",
+    "Statement",
+    "StatementError",
+    "StatementVersion",
+    "TrendingSource",
+    "Visibility",
+    "counts_cache_key",
+    "forget_deleted_pages",
+    "is_high_risk",
+    "record",
+    "statement_cache_key",
+    "statement_memo",
+    "statement_pk_key",
+]
