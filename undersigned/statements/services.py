@@ -63,8 +63,13 @@ def import_statement(source: StatementSource, *, public_key: str | None = None) 
     )
     _apply_front_matter(statement, source, key)
     result = ImportResult(statement, created)
+    # The primary text first: a translation changed in this import translates its version.
+    primary = _import_text(
+        statement, source.primary_language, source.texts[source.primary_language], result, None
+    )
     for language, text in source.texts.items():
-        _import_text(statement, language, text, result)
+        if language != source.primary_language:
+            _import_text(statement, language, text, result, primary.number)
     for shard in range(settings.COUNT_SHARDS):
         CountShard.objects.get_or_create(statement=statement, shard=shard)
     return result
@@ -85,9 +90,18 @@ def _apply_front_matter(statement: Statement, source: StatementSource, key: str)
 
 
 def _import_text(
-    statement: Statement, language: str, text: StatementText, result: ImportResult
-) -> None:
-    """A change of substance makes a new version; a formatting fix updates it in place."""
+    statement: Statement,
+    language: str,
+    text: StatementText,
+    result: ImportResult,
+    primary_number: int | None,
+) -> StatementVersion:
+    """A change of substance makes a new version; a formatting fix updates it in place.
+
+    PRIMARY_NUMBER is the primary text's current version, for a translation (None for the
+    primary text itself). An unchanged translation keeps the version it was made from, so
+    the page can say that the original has changed since.
+    """
     digest = markdown.content_hash(text.title, *text.demands, text.body)
     current = statement.versions.filter(language=language, is_current=True).first()
     if current is not None and current.content_hash == digest:
@@ -101,16 +115,17 @@ def _import_text(
             current.title, current.demands = text.title, text.demands
             current.save(update_fields=["body_markdown", "body_html", "title", "demands"])
             result.updated_in_place.append(language)
-        return
+        return current
     number = 1
     if current is not None:
         number = current.number + 1
         current.is_current = False
         current.save(update_fields=["is_current"])
-    StatementVersion.objects.create(
+    version = StatementVersion.objects.create(
         statement=statement,
         language=language,
         number=number,
+        primary_number=number if primary_number is None else primary_number,
         title=text.title,
         demands=text.demands,
         body_markdown=text.body,
@@ -118,6 +133,7 @@ def _import_text(
         content_hash=digest,
     )
     result.new_versions.append(f"{language} v{number}")
+    return version
 
 
 @dataclass

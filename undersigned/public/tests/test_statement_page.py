@@ -113,3 +113,21 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
 def test_any_page_number_gets_a_page_not_an_error(page: str) -> None:
     make_statement()
     assert Client().get(f"/en/stop-the-war/?page={page}").status_code == 200
+
+
+def test_a_translation_of_an_older_version_says_so_in_its_language() -> None:
+    statement = make_statement()
+    assert "оригінал" not in Client().get("/uk/stop-the-war/").content.decode()
+    english = statement.versions.get(language="en")
+    english.is_current = False
+    english.save()
+    statement.versions.create(
+        language="en", number=2, primary_number=2, title="Title en", body_markdown="x",
+        body_html="<p>x</p>", content_hash="2",
+    )  # fmt: skip
+    statement.forget_cached()
+    cache.clear()
+    ukrainian = Client().get("/uk/stop-the-war/").content.decode()
+    assert "Цей переклад відповідає версії 1 оригінального тексту" in ukrainian
+    assert 'href="/en/stop-the-war/"' in ukrainian
+    assert "This translation follows" not in Client().get("/en/stop-the-war/").content.decode()

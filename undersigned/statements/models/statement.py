@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connection, models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,10 +85,9 @@ class Statement(models.Model):
     def remember_texts(self) -> None:
         """Load every current text onto this instance, so text() needs no query (and a
         cached copy of the statement carries its texts with it)."""
-        self._current_texts = {
-            v.language: v
-            for v in StatementVersion.objects.filter(statement_id=self.pk, is_current=True)
-        }
+        self._current_texts = _with_primary_current(
+            self, StatementVersion.objects.filter(statement_id=self.pk, is_current=True)
+        )
 
     def forget_cached(self) -> None:
         key = statement_cache_key(self.slug)
@@ -106,15 +106,26 @@ class Statement(models.Model):
         if remembered is not None:
             return remembered.get(language) or remembered[self.primary_language]
         # One plain query for at most two rows.
-        versions = {
-            v.language: v
-            for v in StatementVersion.objects.filter(
+        versions = _with_primary_current(
+            self,
+            StatementVersion.objects.filter(
                 statement_id=self.pk,
                 is_current=True,
                 language__in=(language, self.primary_language),
-            ).order_by()
-        }
+            ).order_by(),
+        )
         return versions.get(language) or versions[self.primary_language]
+
+    def counts_by_version(self) -> dict[int, int]:
+        """Counted signatures by the version of the primary text their signers read (in
+        whichever language). One grouped query: for exports and cached aggregates only."""
+        rows = (
+            self.signatures.filter(counted=True)
+            .values_list("version__primary_number")
+            .annotate(n=Count("pk"))
+            .order_by("version__primary_number")
+        )
+        return {number: n for number, n in rows}
 
     def counts(self) -> dict[str, int]:
         totals = self.count_shards.aggregate(
@@ -141,6 +152,17 @@ class Statement(models.Model):
         if not updated:
             CountShard.objects.get_or_create(statement=self, shard=shard)
             CountShard.objects.filter(statement=self, shard=shard).update(**changes)
+
+
+def _with_primary_current(
+    statement: Statement, versions: Iterable[StatementVersion]
+) -> dict[str, StatementVersion]:
+    """The texts by language, each told the primary text's current version number."""
+    texts = {v.language: v for v in versions}
+    primary = texts.get(statement.primary_language)
+    for text in texts.values():
+        text.primary_current = primary.number if primary else None  # type: ignore[attr-defined]
+    return texts
 
 
 def is_high_risk(country: str) -> bool:
@@ -175,6 +197,9 @@ class StatementVersion(models.Model):
     body_markdown = models.TextField()
     body_html = models.TextField(help_text="Rendered and sanitised.")
     content_hash = models.CharField(max_length=64)
+    # The version of the primary text this one says the same as: its own number in the
+    # primary language; in a translation, the primary's number when it was last translated.
+    primary_number = models.PositiveIntegerField(default=1)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -193,6 +218,12 @@ class StatementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement.slug} [{self.language}] v{self.number}"
+
+    @property
+    def translates_an_older_version(self) -> bool:
+        """A translation made before the primary text last changed (see Statement.text)."""
+        current = getattr(self, "primary_current", None)
+        return current is not None and self.primary_number < current
 
 
 class CountShard(models.Model):

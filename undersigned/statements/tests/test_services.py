@@ -81,3 +81,47 @@ def test_the_reconcile_command_exits_non_zero_on_drift() -> None:
         call_command("reconcile")
     call_command("reconcile", fix=True)
     call_command("reconcile")
+
+
+def test_a_word_change_in_the_primary_text_leaves_translations_of_the_old_version(
+    tmp_path: Path,
+) -> None:
+    import_statement(parse(FILES), public_key=TEST_KEYS[0])
+    primary, uk = tmp_path / "statement.md", tmp_path / "statement.uk.md"
+    primary.write_text(FILES[0].read_text().replace("We", "We all", 1))
+    uk.write_text(FILES[1].read_text())
+    statement = import_statement(parse([primary, uk, FILES[2]]), public_key=TEST_KEYS[0]).statement
+    statement = Statement.objects.get(pk=statement.pk)
+    assert statement.text("en").number == 2 and not statement.text("en").translates_an_older_version
+    for language in ("uk", "ru"):
+        text = statement.text(language)
+        assert text.primary_number == 1 and text.translates_an_older_version
+    # Translated anew: the Ukrainian text now says the same as version 2.
+    uk.write_text(FILES[1].read_text().replace("Ні війні", "Ні, війні", 1))
+    import_statement(parse([primary, uk, FILES[2]]), public_key=TEST_KEYS[0])
+    statement.remember_texts()
+    assert statement.text("uk").primary_number == 2
+    assert not statement.text("uk").translates_an_older_version
+    assert statement.text("ru").translates_an_older_version
+
+
+def test_counts_by_version_add_up_to_the_count(tmp_path: Path) -> None:
+    statement = import_statement(parse(FILES), public_key=TEST_KEYS[0]).statement
+    first = {v.language: v for v in statement.versions.all()}
+    primary = tmp_path / "statement.md"
+    primary.write_text(FILES[0].read_text().replace("We", "We all", 1))
+    import_statement(parse([primary, *FILES[1:]]), public_key=TEST_KEYS[0])
+    second = statement.versions.get(language="en", is_current=True)
+    for n, version in enumerate([first["en"], first["uk"], first["ru"], second, second]):
+        Signature.objects.create(
+            statement=statement,
+            version=version,
+            language=version.language,
+            status="confirmed",
+            counted=True,
+            email_digest=f"{n:064x}",
+            country="UA",
+        )
+    by_version = statement.counts_by_version()
+    assert by_version == {1: 3, 2: 2}
+    assert sum(by_version.values()) == Signature.objects.filter(counted=True).count()
