@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path("bench/results")
 KEY_NAMES = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY")
 
 # A key name as a JSON key, a Python or env assignment or a YAML entry, then its value: a
@@ -125,3 +126,19 @@ def test_a_data_folder_is_ignored_wherever_it_is(path: str) -> None:
         ["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT, check=False
     )
     assert answer.returncode == 0, f"{path} is not ignored by .gitignore"
+
+
+def test_bench_results_hold_only_the_runs_their_readme_cites() -> None:
+    """The latest runs and their README; earlier runs are in the git history."""
+    readme = (ROOT / RESULTS / "README.md").read_text()
+    cited = set(re.findall(r"\d{4}-\d\d-\d\d-\d{4}-[\w.+-]+\.(?:md|json|txt)", readme))
+    kept = {
+        Path(name).name
+        for name in tracked_files()
+        if Path(name).parent == RESULTS and Path(name).name != "README.md"
+    }
+    assert cited, "the README should name the runs it reports"
+    assert not cited - kept, f"the README cites runs that are not in {RESULTS}: {cited - kept}"
+    stems = {name.rsplit(".", 1)[0] for name in cited}
+    stale = sorted(name for name in kept if name.rsplit(".", 1)[0] not in stems)
+    assert not stale, f"runs the README does not cite (git rm them; git keeps them): {stale}"
