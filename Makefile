@@ -34,8 +34,10 @@ messages:
 		$(BIN)/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; \
 	done
 
+# Run from inside the package, so the data folder is named: settings refuse one in there.
 makemessages: | $(BIN)/python
-	cd undersigned && ../$(BIN)/python -m django makemessages --settings=undersigned.settings \
+	cd undersigned && UNDERSIGNED_DATA_DIR=$(CURDIR)/data \
+		../$(BIN)/python -m django makemessages --settings=undersigned.settings \
 		$(foreach l,$(LOCALES),-l $(l)) --no-obsolete --no-location -e html,txt,py
 
 demo: install

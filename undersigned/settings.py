@@ -51,7 +51,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(env("UNDERSIGNED_DATA_DIR", str(Path.cwd() / "data"))).resolve()
+def data_dir() -> Path:
+    """The data folder (database, disk cache, generated keys), never inside the package.
+
+    Run from inside the source tree, the default `./data` would put the keys where a commit
+    or a built package takes them along, so that stops the start instead.
+    """
+    folder = Path(env("UNDERSIGNED_DATA_DIR", str(Path.cwd() / "data"))).resolve()
+    if folder.is_relative_to(BASE_DIR):
+        raise ImproperlyConfigured(
+            f"The data folder {folder} is inside the source tree ({BASE_DIR}), where its keys "
+            "and database would be committed or packaged with the code. Run undersigned from "
+            "another folder, or set UNDERSIGNED_DATA_DIR to a folder outside the source tree."
+        )
+    return folder
+
+
+DATA_DIR = data_dir()
 
 
 def _local_secrets() -> dict[str, str]:
