@@ -203,19 +203,18 @@ class Endorsement(models.Model):
         endorsement.duplicate_of = endorsement.find_duplicate()
         endorsement.save(force_insert=True)
         if send_email:
-            OutboxMessage.queue(
-                "endorse_confirm",
-                to=contact_email,
-                language=language,
-                statement=statement,
-                context={
-                    "extra": {
-                        "organisation": name,
-                        "confirm_url": f"{settings.SITE_URL}/{language}/endorsement/{token}/",
-                    }
-                },
-            )
+            endorsement._email_confirmation(contact_email, token)
         return endorsement
+
+    def _email_confirmation(self, to: str, token: str) -> None:
+        url = f"{settings.SITE_URL}/{self.language}/endorsement/{token}/"
+        OutboxMessage.queue(
+            "endorse_confirm",
+            to=to,
+            language=self.language,
+            statement=self.statement,
+            context={"extra": {"organisation": self.name, "confirm_url": url}},
+        )
 
     @staticmethod
     def _check_open(statement: Statement, invite: FoundingInvite | None, now: dt.datetime) -> None:
