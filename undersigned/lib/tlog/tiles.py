@@ -125,6 +125,14 @@ def tile_data(tile: Tile, perfect: PerfectHash) -> bytes:
     return b"".join(perfect((first + i) * span, span) for i in range(tile.width))
 
 
+def render(tile: Tile, perfect: PerfectHash, entries: Sequence[bytes]) -> bytes:
+    """A tile's bytes, or an entry bundle's from the log's entries."""
+    if tile.level == ENTRIES:
+        start = tile.index * TILE_WIDTH
+        return encode_bundle(entries[start : start + tile.width])
+    return tile_data(tile, perfect)
+
+
 def encode_bundle(entries: Sequence[bytes]) -> bytes:
     out = bytearray()
     for entry in entries:

@@ -1,0 +1,237 @@
+"""What a verifier, a witness and a signer with a receipt run against a published log.
+
+Everything is fetched over plain HTTP GETs of the C2SP tlog-tiles resources and checked
+here; nothing the server says is believed unless a signature or a hash proves it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import countlog, merkle, note, tiles
+from .checkpoint import Checkpoint, CheckpointError, SignedCheckpoint, open_checkpoint
+
+Fetch = Callable[[str], bytes]
+MAX_RESPONSE = 16 * 1024 * 1024
+
+
+class VerifyError(Exception):
+    """The log, a checkpoint or a receipt failed a check; the message says which, plainly."""
+
+
+def http_fetch(url: str) -> bytes:
+    if not url.startswith(("https://", "http://")):
+        raise VerifyError(f"not an http(s) address: {url}")
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        data: bytes = response.read(MAX_RESPONSE + 1)
+    if len(data) > MAX_RESPONSE:
+        raise VerifyError(f"{url} is larger than {MAX_RESPONSE} bytes")
+    return data
+
+
+@dataclass
+class Log:
+    """A published log: its URL prefix (ending in /) and a way to fetch from it."""
+
+    prefix: str
+    fetch: Fetch = http_fetch
+
+    def get(self, path: str) -> bytes:
+        try:
+            return self.fetch(self.prefix.rstrip("/") + "/" + path)
+        except VerifyError:
+            raise
+        except Exception as error:
+            raise VerifyError(f"could not fetch {path}: {error}") from error
+
+    def checkpoint(
+        self, log_key: note.Verifier, cosigners: Sequence[note.Verifier]
+    ) -> SignedCheckpoint:
+        try:
+            signed = self.get("checkpoint").decode("utf-8")
+            return open_checkpoint(signed, log_key, cosigners=cosigners)
+        except (CheckpointError, UnicodeDecodeError) as error:
+            raise VerifyError(f"the checkpoint does not verify: {error}") from error
+
+    def tile_hashes(self, size: int) -> tiles.TileHashes:
+        return tiles.TileHashes(size, lambda tile: self.get(tile.path))
+
+    def entries(self, size: int) -> list[bytes]:
+        out: list[bytes] = []
+        while len(out) < size:
+            width = min(tiles.TILE_WIDTH, size - len(out))
+            bundle = tiles.Tile(tiles.ENTRIES, len(out) // tiles.TILE_WIDTH, width)
+            try:
+                got = tiles.decode_bundle(self.get(bundle.path))
+            except ValueError as error:
+                raise VerifyError(f"{bundle.path} is malformed: {error}") from error
+            if len(got) != width:
+                raise VerifyError(f"{bundle.path} holds {len(got)} entries, not {width}")
+            out.extend(got)
+        return out
+
+
+@dataclass
+class State:
+    """What a verifier or witness saw before, kept in a local JSON file between runs."""
+
+    path: Path
+    data: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> State:
+        if not path.exists():
+            return cls(path)
+        return cls(path, json.loads(path.read_text()))
+
+    def seen(self, origin: str) -> list[tuple[int, bytes]]:
+        entry = self.data.get(origin, {})
+        raw = entry.get("checkpoints", [])
+        assert isinstance(raw, list)
+        return [(int(size), base64.b64decode(root)) for size, root in raw]
+
+    def remember(self, checkpoint: Checkpoint) -> None:
+        entry = self.data.setdefault(checkpoint.origin, {"checkpoints": []})
+        raw = entry["checkpoints"]
+        assert isinstance(raw, list)
+        pair = [checkpoint.size, base64.b64encode(checkpoint.root).decode()]
+        if pair not in raw:
+            raw.append(pair)
+            raw.sort()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+@dataclass(frozen=True)
+class Verified:
+    checkpoint: Checkpoint
+    tally: countlog.Tally
+    witnesses: dict[str, int]  # cosigner name -> time of its cosignature
+
+
+def verify_log(
+    log: Log,
+    log_key: note.Verifier,
+    statement: str,
+    state: State,
+    cosigners: Sequence[note.Verifier] = (),
+) -> Verified:
+    """Check the checkpoint, every entry against it, the tiles, the story the entries tell,
+    and consistency with every checkpoint seen before; remember this one."""
+    signed = log.checkpoint(log_key, cosigners)
+    checkpoint = signed.checkpoint
+    entries = log.entries(checkpoint.size)
+    leaves = merkle.LeafList([merkle.leaf_hash(e) for e in entries])
+    if leaves.root() != checkpoint.root:
+        raise VerifyError("the entries do not hash to the checkpoint's root: the log was altered")
+    if checkpoint.size and merkle.root_hash(checkpoint.size, log.tile_hashes(checkpoint.size)) != (
+        checkpoint.root
+    ):
+        raise VerifyError("the tiles do not hash to the checkpoint's root")
+    for size, root in state.seen(checkpoint.origin):
+        if size > checkpoint.size:
+            raise VerifyError(f"the log shrank: it had {size} leaves before, now {checkpoint.size}")
+        if size and leaves.root(size) != root:
+            raise VerifyError(f"the log rewrote its past: its first {size} leaves changed")
+    try:
+        tally = countlog.recount(entries, statement)
+    except countlog.CountLogError as error:
+        raise VerifyError(f"the entries do not add up: {error}") from error
+    state.remember(checkpoint)
+    witnesses = {v.name: t for v, t in signed.note.verified.items() if v != log_key}
+    return Verified(checkpoint, tally, witnesses)
+
+
+def check_consistent(log: Log, checkpoint: Checkpoint, previous: list[tuple[int, bytes]]) -> None:
+    """Refuse a checkpoint that is not an append-only extension of every one seen before,
+    proved with tiles only (a witness need not download the entries)."""
+    hashes = log.tile_hashes(checkpoint.size)
+    if checkpoint.size and merkle.root_hash(checkpoint.size, hashes) != checkpoint.root:
+        raise VerifyError("the log's tiles do not hash to its checkpoint's root")
+    for size, root in previous:
+        if size > checkpoint.size:
+            raise VerifyError(
+                f"rollback: cosigned {size} leaves before, now offered {checkpoint.size}"
+            )
+        if size == 0:
+            continue
+        proof = merkle.consistency_proof(size, checkpoint.size, hashes)
+        if not merkle.verify_consistency(size, checkpoint.size, root, checkpoint.root, proof):
+            raise VerifyError(
+                f"fork: the checkpoint of {checkpoint.size} leaves does not extend the one of"
+                f" {size} leaves cosigned before"
+            )
+
+
+def cosign(
+    log: Log, log_key: note.Verifier, witness: note.Signer, state: State, now: int | None = None
+) -> str:
+    """A witness's tlog-cosignature line for the log's latest checkpoint, after checking it
+    extends every checkpoint this witness cosigned before; raises VerifyError otherwise."""
+    signed = log.checkpoint(log_key, [])
+    checkpoint = signed.checkpoint
+    check_consistent(log, checkpoint, state.seen(checkpoint.origin))
+    line = witness.signature_line(
+        checkpoint.text.encode(), int(time.time()) if now is None else now
+    )
+    state.remember(checkpoint)
+    return line
+
+
+@dataclass(frozen=True)
+class Receipt:
+    origin: str
+    index: int
+    secret: bytes
+
+    def encode(self) -> str:
+        secret = base64.b64encode(self.secret).decode()
+        return f"undersigned receipt v1\n{self.origin}\n{self.index}\n{secret}\n"
+
+    @classmethod
+    def parse(cls, text: str) -> Receipt:
+        lines = text.strip().split("\n")
+        if len(lines) != 4 or lines[0] != "undersigned receipt v1" or not lines[2].isdigit():
+            raise VerifyError("this is not an undersigned receipt")
+        return cls(lines[1], int(lines[2]), base64.b64decode(lines[3]))
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    checkpoint: Checkpoint
+    event: countlog.Event
+    removed_by: countlog.Event | None
+
+
+def check_receipt(log: Log, log_key: note.Verifier, receipt: Receipt) -> ReceiptStatus:
+    """Prove the receipt's leaf is in the signed tree and is this signer's, and say whether a
+    later leaf withdrew or invalidated it."""
+    checkpoint = log.checkpoint(log_key, []).checkpoint
+    if checkpoint.origin != receipt.origin:
+        raise VerifyError(f"the receipt is for {receipt.origin}, the log is {checkpoint.origin}")
+    if receipt.index >= checkpoint.size:
+        raise VerifyError("the receipt's leaf is not in the latest checkpoint yet")
+    entries = log.entries(checkpoint.size)
+    leaf = merkle.leaf_hash(entries[receipt.index])
+    proof = merkle.inclusion_proof(receipt.index, checkpoint.size, log.tile_hashes(checkpoint.size))
+    if not merkle.verify_inclusion(receipt.index, checkpoint.size, leaf, proof, checkpoint.root):
+        raise VerifyError("the receipt's leaf is not in the signed tree")
+    event = countlog.Event.parse(entries[receipt.index])
+    if event.commitment != countlog.commitment(receipt.secret):
+        raise VerifyError("this leaf's commitment is not the receipt's secret")
+    later = (countlog.Event.parse(e) for e in entries[receipt.index + 1 :])
+    mine = [e for e in later if e.commitment == event.commitment]
+    removed = mine[-1] if mine and mine[-1].event in countlog.REMOVES else None
+    return ReceiptStatus(checkpoint, event, removed)

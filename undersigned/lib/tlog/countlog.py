@@ -1,0 +1,164 @@
+"""The entries of a statement's count log, and the count recomputed from them.
+
+An entry is a few lines of ASCII text, so that anyone can read a bundle with a hex dump:
+
+    undersigned/count-event/v1
+    statement <slug>
+    seq <leaf index>
+    event counted|withdrawn|invalidated|released|paper
+    version <content hash of the text the signer saw>
+    hour <YYYY-MM-DDTHH, UTC>
+    commitment <hex SHA-256 of a per-signature secret>
+    number <paper signatures in the batch>        (paper batches only)
+
+Nothing in it names a signer: no email, no name, no keyed hash of either, no country, and
+no time finer than the hour. The commitment lets a signer who holds its secret (a receipt)
+find their own leaf, and lets anyone see that a withdrawal removes a signature that was
+counted before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+HEADER = "undersigned/count-event/v1"
+ADDS = ("counted", "released")
+REMOVES = ("withdrawn", "invalidated")
+PAPER = "paper"
+EVENTS = (*ADDS, *REMOVES, PAPER)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HOUR = re.compile(r"\d{4}-\d\d-\d\dT\d\d")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+_FIELDS = ("statement", "seq", "event", "version", "hour", "commitment")
+
+
+class CountLogError(ValueError):
+    """An entry is malformed, or the entries do not add up to an honest count."""
+
+
+def commitment(secret: bytes) -> str:
+    return hashlib.sha256(secret).hexdigest()
+
+
+def hour_of(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+
+
+@dataclass(frozen=True)
+class Event:
+    statement: str
+    seq: int
+    event: str
+    version: str
+    hour: str
+    commitment: str
+    number: int = 0
+
+    def encode(self) -> bytes:
+        self.check()
+        lines = [
+            HEADER,
+            f"statement {self.statement}",
+            f"seq {self.seq}",
+            f"event {self.event}",
+            f"version {self.version}",
+            f"hour {self.hour}",
+            f"commitment {self.commitment}",
+        ]
+        if self.event == PAPER:
+            lines.append(f"number {self.number}")
+        return ("\n".join(lines) + "\n").encode("ascii")
+
+    def check(self) -> None:
+        ok = (
+            _SLUG.fullmatch(self.statement)
+            and self.seq >= 0
+            and self.event in EVENTS
+            and _HEX64.fullmatch(self.version)
+            and _HOUR.fullmatch(self.hour)
+            and _HEX64.fullmatch(self.commitment)
+            and (self.number > 0 if self.event == PAPER else self.number == 0)
+        )
+        if not ok:
+            raise CountLogError(f"malformed count event {self!r}")
+
+    @classmethod
+    def parse(cls, data: bytes) -> Event:
+        try:
+            lines = data.decode("ascii").split("\n")
+        except UnicodeDecodeError as error:
+            raise CountLogError("an entry is ASCII text") from error
+        if lines[0] != HEADER or lines[-1] != "":
+            raise CountLogError("not an undersigned count event")
+        values = dict(line.partition(" ")[::2] for line in lines[1:-1])
+        expected = _FIELDS + (("number",) if values.get("event") == PAPER else ())
+        if tuple(values) != expected or len(lines) != len(expected) + 2:
+            raise CountLogError("an entry has exactly the documented lines, in order")
+        seq, number = values["seq"], values.get("number", "0")
+        if not (seq.isdigit() and number.isdigit()) or str(int(seq)) != seq:
+            raise CountLogError("bad number in an entry")
+        event = cls(
+            values["statement"], int(seq), values["event"], values["version"],
+            values["hour"], values["commitment"], int(number),
+        )  # fmt: skip
+        event.check()
+        if event.encode() != data:
+            raise CountLogError("an entry is not in canonical form")
+        return event
+
+
+@dataclass(frozen=True)
+class Tally:
+    count: int
+    counted: int
+    withdrawn: int
+    invalidated: int
+    released: int
+    paper: int
+
+
+def recount(entries: Sequence[bytes], statement: str) -> Tally:
+    """The count the log proves: counted - withdrawn - invalidated + released + paper.
+
+    Also checks that the log tells a coherent story: leaf N says it is leaf N, every leaf is
+    about this statement, a signature is only removed while it counts and only added while it
+    does not, and a paper batch is added once.
+    """
+    live: set[str] = set()
+    seen_paper: set[str] = set()
+    totals = dict.fromkeys(EVENTS, 0)
+    for index, data in enumerate(entries):
+        event = Event.parse(data)
+        if event.seq != index:
+            raise CountLogError(f"leaf {index} says it is leaf {event.seq}")
+        if event.statement != statement:
+            raise CountLogError(f"leaf {index} is about {event.statement!r}, not {statement!r}")
+        _apply(event, index, live, seen_paper)
+        totals[event.event] += event.number if event.event == PAPER else 1
+    count = (
+        totals["counted"] - totals["withdrawn"] - totals["invalidated"]
+        + totals["released"] + totals[PAPER]
+    )  # fmt: skip
+    return Tally(
+        count, totals["counted"], totals["withdrawn"], totals["invalidated"],
+        totals["released"], totals[PAPER],
+    )  # fmt: skip
+
+
+def _apply(event: Event, index: int, live: set[str], seen_paper: set[str]) -> None:
+    if event.event == PAPER:
+        if event.commitment in seen_paper:
+            raise CountLogError(f"leaf {index} adds a paper batch a second time")
+        seen_paper.add(event.commitment)
+    elif event.event in ADDS:
+        if event.commitment in live:
+            raise CountLogError(f"leaf {index} counts a signature that already counts")
+        live.add(event.commitment)
+    else:
+        if event.commitment not in live:
+            raise CountLogError(f"leaf {index} removes a signature that does not count")
+        live.discard(event.commitment)
