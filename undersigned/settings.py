@@ -68,6 +68,7 @@ def data_dir() -> Path:
 
 
 DATA_DIR = data_dir()
+SECRET_NAMES = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY", "LOG_KEY")
 
 
 def _local_secrets() -> dict[str, str]:
@@ -78,14 +79,12 @@ def _local_secrets() -> dict[str, str]:
     environment (or *_FILE) instead.
     """
     path = DATA_DIR / "secrets.json"
-    wanted = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY")
     stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text())
-    if all(stored.get(k) for k in wanted):
+    if all(stored.get(k) for k in SECRET_NAMES):
         return stored
-    for key in wanted:
-        stored.setdefault(key, secrets.token_urlsafe(48))
+    stored |= {k: secrets.token_urlsafe(48) for k in SECRET_NAMES if not stored.get(k)}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -95,8 +94,7 @@ def _local_secrets() -> dict[str, str]:
     return stored
 
 
-_need_local = not all(env(k) for k in ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY"))
-_local = _local_secrets() if _need_local else {}
+_local = {} if all(env(k) for k in SECRET_NAMES) else _local_secrets()
 
 SECRET_KEY = env("SECRET_KEY") or _local["SECRET_KEY"]
 # HMAC key for duplicate detection of normalised emails (per statement).
@@ -105,6 +103,7 @@ DEDUP_KEY = env("DEDUP_KEY") or _local["DEDUP_KEY"]
 OUTBOX_KEY = env("OUTBOX_KEY") or _local["OUTBOX_KEY"]
 # Key for the rotating keyed hash of client addresses used by rate limits.
 CLIENT_HASH_KEY = env("CLIENT_HASH_KEY") or _local["CLIENT_HASH_KEY"]
+LOG_KEY = env("LOG_KEY") or _local["LOG_KEY"]  # the count log's signing key (statements/tlog)
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
@@ -342,6 +341,7 @@ if DEFAULT_VISIBILITY not in (1, 2, 3, 4):
 # Retention (P8): `undersigned purge`, which the worker runs every PURGE_EVERY_MINUTES.
 UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 7)
 PURGE_EVERY_MINUTES = env_int("PURGE_EVERY_MINUTES", 60)
+LOG_CHECKPOINT_SECONDS = env_int("LOG_CHECKPOINT_SECONDS", 60)
 # How often the worker emails moderators a digest of endorsements waiting (0: never).
 DIGEST_EVERY_HOURS = env_int("DIGEST_EVERY_HOURS", 24)
 # Default organisers' public key (base64) for statements imported without one.

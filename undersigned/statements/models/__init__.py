@@ -4,7 +4,8 @@ statement: Statement, its versions and counter shards. signature: Signature, its
 changes and how a new one is recorded. personal: the visibility choice and the fields that
 name a signer. endorsement: organisations' endorsements and founding invites. abuse: block
 rules, invalidation batches, trending sources. audit: the staff audit log and record().
-outbox: the durable email jobs that the delivery app sends.
+outbox: the durable email jobs that the delivery app sends. tlog: the count log's leaves,
+checkpoints, witnesses and cosignatures.
 """
 
 from undersigned.statements.models.abuse import BlockedSource, InvalidationBatch, TrendingSource
@@ -25,16 +26,20 @@ from undersigned.statements.models.statement import (
     statement_memo,
     statement_pk_key,
 )
+from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
 __all__ = [
     "ERASED_FIELDS",
     "LINKING_FIELDS",
     "AuditEntry",
     "BlockedSource",
+    "Cosignature",
     "CountShard",
     "Endorsement",
     "FoundingInvite",
     "InvalidationBatch",
+    "LogCheckpoint",
+    "LogLeaf",
     "OutboxMessage",
     "Signature",
     "Statement",
@@ -42,6 +47,7 @@ __all__ = [
     "StatementVersion",
     "TrendingSource",
     "Visibility",
+    "Witness",
     "counts_cache_key",
     "forget_deleted_pages",
     "is_high_risk",

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from undersigned.delivery.emails import deliver_all
 from undersigned.statements.models import Endorsement
 from undersigned.statements.retention import purge
+from undersigned.statements.tlog import tick as log_tick
 from undersigned.statements.trending import report_trending
 
 # The trending-sources report is cheap and idempotent; the worker refreshes it this often.
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker: delivering queued email")
         next_purge = time.monotonic()
-        next_report = 0.0
+        next_report = next_log = 0.0
         while not stopping:
             # Every worker purges on its schedule; the purge is idempotent, so two workers
             # doing it at once only repeat work.
@@ -67,6 +68,9 @@ class Command(BaseCommand):
                 except Exception as exc:  # a failed report must not stop email delivery
                     self.stderr.write(f"worker: trending report failed: {type(exc).__name__}")
                 next_report = time.monotonic() + TRENDING_EVERY_SECONDS
+            if time.monotonic() >= next_log:
+                self._log_tick()
+                next_log = time.monotonic() + settings.LOG_CHECKPOINT_SECONDS
             if digest_due(time.time(), settings.DIGEST_EVERY_HOURS):
                 call_command("digest", stdout=self.stdout)
             sent = deliver_all()
@@ -77,3 +81,13 @@ class Command(BaseCommand):
             if not sent:
                 time.sleep(idle)
         self.stdout.write("worker: stopped")
+
+    def _log_tick(self) -> None:
+        """Append the count log's leaves and sign a checkpoint (statements/tlog.py)."""
+        try:
+            appended, signed = log_tick()
+        except Exception as exc:  # the log catches up next time; email must keep flowing
+            self.stderr.write(f"worker: count log failed: {type(exc).__name__}")
+            return
+        if appended or signed:
+            self.stdout.write(f"worker: count log: {appended} leaves, {signed} checkpoints")

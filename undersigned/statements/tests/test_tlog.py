@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from undersigned.lib.tlog import countlog, merkle, note, tiles
+from undersigned.lib.tlog.checkpoint import open_checkpoint
+from undersigned.statements import services, tlog
+from undersigned.statements.models import LogCheckpoint, LogLeaf, Signature, Statement, Witness
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+LATER = dt.timedelta(seconds=61)
+
+
+def sign(statement: Statement, i: int, *, confirm: bool = True, **extra: Any) -> Signature:
+    signature, _message = Signature.sign(
+        statement,
+        language="en",
+        name=f"Canary Person{i:04d}",
+        email=f"canary{i:04d}@example.org",
+        country="UA",
+        **extra,
+    )
+    assert signature is not None
+    if confirm:
+        signature.confirm()
+    return signature
+
+
+def entries(statement: Statement) -> list[bytes]:
+    rows = LogLeaf.objects.filter(statement=statement).order_by("index")
+    return [bytes(e) for e in rows.values_list("entry", flat=True)]
+
+
+def test_confirmed_signatures_become_counted_leaves_once() -> None:
+    statement = make_statement()
+    for i in range(5):
+        sign(statement, i)
+    sign(statement, 99, confirm=False)
+    assert tlog.append_leaves(statement) == 5
+    assert tlog.append_leaves(statement) == 0
+    tally = countlog.recount(entries(statement), statement.slug)
+    assert tally.count == 5 == statement.counts()["counted"]
+
+
+def test_withdrawal_invalidation_and_its_undo_are_logged_and_recounted() -> None:
+    statement = make_statement()
+    signatures = [sign(statement, i) for i in range(8)]
+    tlog.append_leaves(statement)
+    signatures[0].withdraw()
+    since = Signature.objects.get(pk=signatures[5].pk).created_at
+    result = services.invalidate(statement, criteria=services.Criteria(since=since), reason="bots")
+    tlog.append_leaves(statement)
+    events = [countlog.Event.parse(e).event for e in entries(statement)]
+    assert events[8:] == ["withdrawn", "invalidated", "invalidated", "invalidated"]
+    assert countlog.recount(entries(statement), statement.slug).count == 4
+    assert result.batch is not None
+    services.undo_invalidation(result.batch)
+    tlog.append_leaves(statement)
+    assert [countlog.Event.parse(e).event for e in entries(statement)][12:] == ["released"] * 3
+    assert countlog.recount(entries(statement), statement.slug).count == 7
+    assert statement.counts()["counted"] == 7
+
+
+def test_a_quarantined_signature_counts_in_the_log_once_released() -> None:
+    statement = make_statement()
+    held = sign(statement, 1, quarantined=True, quarantine_reasons="burst")
+    assert tlog.append_leaves(statement) == 0
+    Signature.objects.get(pk=held.pk).release()
+    assert tlog.append_leaves(statement) == 1
+    assert countlog.Event.parse(entries(statement)[0]).event == "released"
+
+
+def test_the_commitment_is_the_hash_of_the_receipt_secret_and_nothing_personal() -> None:
+    statement = make_statement()
+    signature = sign(statement, 7)
+    tlog.append_leaves(statement)
+    entry = entries(statement)[0]
+    secret = tlog.receipt_secret(statement.pk, signature.pk)
+    assert countlog.Event.parse(entry).commitment == countlog.commitment(secret)
+    for personal in (b"canary0007", b"Person0007", b"UA", b"example.org"):
+        assert personal not in entry
+
+
+def test_a_checkpoint_is_signed_when_the_log_grew_at_most_every_interval() -> None:
+    statement = make_statement()
+    for i in range(3):
+        sign(statement, i)
+    now = timezone.now()
+    tlog.append_leaves(statement, now)
+    first = tlog.make_checkpoint(statement, now)
+    assert first is not None and first.size == 3 and first.count == 3
+    sign(statement, 3)
+    tlog.append_leaves(statement, now)
+    assert tlog.make_checkpoint(statement, now + dt.timedelta(seconds=10)) is None
+    second = tlog.make_checkpoint(statement, now + LATER)
+    assert second is not None and second.size == 4
+    assert tlog.make_checkpoint(statement, now + 2 * LATER) is None  # did not grow
+    opened = open_checkpoint(second.note, tlog.signer(statement).verifier, tlog.origin(statement))
+    assert opened.checkpoint.root == merkle.LeafList(tlog.leaf_hashes(statement)).root()
+
+
+def test_tiles_are_served_only_within_the_latest_checkpoint() -> None:
+    statement = make_statement()
+    for i in range(3):
+        sign(statement, i)
+    tlog.tick()
+    assert tlog.tile(statement, "tile/entries/000.p/3") == tiles.encode_bundle(entries(statement))
+    assert tlog.tile(statement, "tile/0/000.p/3") == b"".join(tlog.leaf_hashes(statement))
+    with pytest.raises(tlog.LogError):
+        tlog.tile(statement, "tile/0/000.p/4")
+    with pytest.raises(tlog.LogError):
+        tlog.tile(statement, "tile/0/000")
+    with pytest.raises(tlog.LogError):
+        tlog.tile(statement, "tile/0/../../etc")
+
+
+def test_a_registered_witness_cosignature_is_published_with_the_checkpoint() -> None:
+    statement = make_statement()
+    sign(statement, 1)
+    tlog.tick()
+    checkpoint = LogCheckpoint.objects.get(statement=statement)
+    witness = note.Signer.generate("ngo.example/witness", note.COSIGNATURE_V1)
+    Witness.objects.create(vkey=witness.verifier.vkey, public_name="NGO")
+    text = checkpoint.note.split("\n\n")[0] + "\n"
+    line = witness.signature_line(text.encode(), timestamp=1_764_000_000)
+    tlog.add_cosignature(statement, checkpoint.size, line)
+    tlog.add_cosignature(statement, checkpoint.size, line)  # idempotent
+    checkpoint.refresh_from_db()
+    opened = note.open_note(checkpoint.note, [witness.verifier])
+    assert opened.verified[witness.verifier] == 1_764_000_000
+    assert checkpoint.note.count("ngo.example/witness") == 1
+
+
+def test_an_unregistered_or_forged_cosignature_is_refused() -> None:
+    statement = make_statement()
+    sign(statement, 1)
+    tlog.tick()
+    checkpoint = LogCheckpoint.objects.get(statement=statement)
+    stranger = note.Signer.generate("ngo.example/witness", note.COSIGNATURE_V1)
+    line = stranger.signature_line(b"anything\n", timestamp=1)
+    with pytest.raises(tlog.LogError, match="no registered witness"):
+        tlog.add_cosignature(statement, checkpoint.size, line)
+    Witness.objects.create(vkey=stranger.verifier.vkey)
+    with pytest.raises(tlog.LogError, match="does not verify"):
+        tlog.add_cosignature(statement, checkpoint.size, line)
+    with pytest.raises(tlog.LogError, match="no checkpoint"):
+        tlog.add_cosignature(statement, 99, line)
+
+
+def test_racing_workers_never_double_a_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
+    statement = make_statement()
+    for i in range(4):
+        sign(statement, i)
+    assert tlog.append_leaves(statement) == 4
+    sign(statement, 4)
+    # A second worker that read the log before the first one appended collides on the
+    # index: it appends nothing (and the next tick starts from the leaves that won).
+    monkeypatch.setattr(tlog, "next_index", lambda statement: 2)
+    assert tlog.append_leaves(statement) == 0
+    monkeypatch.undo()
+    assert tlog.append_leaves(statement) == 1
+    assert countlog.recount(entries(statement), statement.slug).count == 5

@@ -1,0 +1,251 @@
+"""The count log of each public statement (issue 17, promise P10).
+
+The worker calls ``tick()``: for each public statement it appends a leaf for every change in
+which signatures count, found by comparing the committed rows with what the log already
+says, then signs a checkpoint if the log grew. Both steps are idempotent and run in one
+transaction each, so a crash at any point only delays leaves, never loses or doubles them
+(a second worker racing for the same index fails on the unique index and retries later).
+Signing never waits for the log.
+
+The formats are standard (lib/tlog): entries in lib/tlog/countlog.py, RFC 9162 hashing,
+C2SP checkpoints, signed notes, cosignatures and tiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from undersigned.lib.tlog import countlog, merkle, note, tiles
+from undersigned.lib.tlog.checkpoint import Checkpoint
+from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
+
+MAX_LEAVES_PER_TICK = 5000
+PUBLIC_STATES = (Statement.State.PUBLISHED, Statement.State.CLOSED)
+
+
+class LogError(Exception):
+    """A cosignature or a tile request was refused; the message says why."""
+
+
+def origin(statement: Statement) -> str:
+    """The log's identity: the scheme-less URL prefix its tiles are served under."""
+    site = urlsplit(settings.SITE_URL)
+    return f"{site.netloc}{site.path.rstrip('/')}/log/{statement.slug}"
+
+
+def _derived(purpose: bytes) -> bytes:
+    return hmac.new(settings.LOG_KEY.encode(), purpose, hashlib.sha256).digest()
+
+
+def signer(statement: Statement) -> note.Signer:
+    """The log's Ed25519 key, named after the statement's origin (one server key for all)."""
+    return note.Signer(origin(statement), _derived(b"undersigned log signing key v1"))
+
+
+def receipt_secret(statement_id: int, signature_id: int) -> bytes:
+    """A signature's secret, recomputed when its signer asks for a receipt and never stored:
+    keyed by the server's log key, which is not in the database."""
+    key = _derived(b"undersigned receipt secrets v1")
+    return hmac.new(key, f"{statement_id}:{signature_id}".encode(), hashlib.sha256).digest()
+
+
+def _logged(statement: Statement) -> dict[int, bool]:
+    """For each signature row the log has a leaf about: does it count, per the last leaf?"""
+    rows = (
+        LogLeaf.objects.filter(statement=statement, signature_ref__isnull=False)
+        .order_by("index")
+        .values_list("signature_ref", "adds")
+    )
+    return {ref: adds for ref, adds in rows if ref is not None}
+
+
+def _pending(statement: Statement) -> tuple[list[int], list[int], set[int]]:
+    """(rows to add, rows to remove, rows logged before): the log against the rows."""
+    logged = _logged(statement)
+    counted = set(
+        Signature.objects.filter(statement=statement, counted=True).values_list("id", flat=True)
+    )
+    live = {ref for ref, adds in logged.items() if adds}
+    return sorted(counted - live), sorted(live - counted), set(logged)
+
+
+def _removal_event(row: Signature | None) -> str:
+    if row is not None and row.invalidated_at is not None:
+        return "invalidated"
+    if row is not None and row.status not in (Signature.Status.WITHDRAWN, Signature.Status.ERASED):
+        return "invalidated"  # quarantined or otherwise no longer counted by a moderator's act
+    return "withdrawn"
+
+
+def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
+    """(event, signature id, version hash, adds) for each change still to be logged."""
+    to_add, to_remove, seen = _pending(statement)
+    to_remove, to_add = to_remove[:MAX_LEAVES_PER_TICK], to_add[:MAX_LEAVES_PER_TICK]
+    rows = Signature.objects.filter(id__in=[*to_add, *to_remove]).select_related("version")
+    by_id = {row.id: row for row in rows.only(
+        "id", "status", "invalidated_at", "quarantine_reasons", "version__content_hash"
+    )}  # fmt: skip
+    versions = LogLeaf.objects.filter(statement=statement, signature_ref__in=to_remove)
+    old_version = {ref: _version_of(entry) for ref, entry in versions.values_list(
+        "signature_ref", "entry"
+    )}  # fmt: skip
+    for ref in to_remove:
+        yield _removal_event(by_id.get(ref)), ref, old_version[ref], False
+    for ref in to_add:
+        row = by_id[ref]
+        held_back = ref in seen or bool(row.quarantine_reasons)
+        yield ("released" if held_back else "counted"), ref, row.version.content_hash, True
+
+
+def _version_of(entry: bytes | memoryview) -> str:
+    return countlog.Event.parse(bytes(entry)).version
+
+
+def next_index(statement: Statement) -> int:
+    last = LogLeaf.objects.filter(statement=statement).order_by("-index").first()
+    return 0 if last is None else last.index + 1
+
+
+def append_leaves(statement: Statement, now: dt.datetime | None = None) -> int:
+    """Log what changed since the last leaf; returns how many leaves were appended."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            index = next_index(statement)
+            leaves = []
+            for event, ref, version, adds in _new_leaves(statement):
+                commitment = countlog.commitment(receipt_secret(statement.pk, ref))
+                entry = countlog.Event(
+                    statement.slug, index, event, version, countlog.hour_of(now), commitment
+                ).encode()
+                leaves.append(LogLeaf(
+                    statement=statement, index=index, entry=entry,
+                    leaf_hash=merkle.leaf_hash(entry), adds=adds,
+                    signature_ref=ref, commitment=commitment,
+                ))  # fmt: skip
+                index += 1
+            LogLeaf.objects.bulk_create(leaves)
+    except IntegrityError:
+        return 0  # another worker appended first; the next tick starts from its leaves
+    return len(leaves)
+
+
+def leaf_hashes(statement: Statement, start: int = 0, end: int | None = None) -> list[bytes]:
+    rows = LogLeaf.objects.filter(statement=statement, index__gte=start)
+    if end is not None:
+        rows = rows.filter(index__lt=end)
+    return [bytes(h) for h in rows.order_by("index").values_list("leaf_hash", flat=True)]
+
+
+def latest_checkpoint(statement: Statement) -> LogCheckpoint | None:
+    return LogCheckpoint.objects.filter(statement=statement).order_by("-size").first()
+
+
+def make_checkpoint(statement: Statement, now: dt.datetime | None = None) -> LogCheckpoint | None:
+    """Sign a checkpoint if the log grew and the last one is LOG_CHECKPOINT_SECONDS old."""
+    now = now or timezone.now()
+    latest = latest_checkpoint(statement)
+    if latest and now - latest.created_at < dt.timedelta(seconds=settings.LOG_CHECKPOINT_SECONDS):
+        return None
+    hashes = leaf_hashes(statement)
+    size = len(hashes)
+    if size == 0 or (latest and latest.size == size):
+        return None
+    new_rows = LogLeaf.objects.filter(statement=statement, index__gte=latest.size if latest else 0)
+    count = (latest.count if latest else 0) + sum(
+        1 if adds else -1 for adds in new_rows.filter(index__lt=size).values_list("adds", flat=True)
+    )
+    root = merkle.LeafList(hashes).root()
+    text = Checkpoint(origin(statement), size, root).text
+    signed = note.sign_note(text, [signer(statement)])
+    try:
+        with transaction.atomic():
+            return LogCheckpoint.objects.create(
+                statement=statement, size=size, root=root, count=count, note=signed, created_at=now
+            )
+    except IntegrityError:
+        return None  # another worker signed this size first
+
+
+def tick(now: dt.datetime | None = None) -> tuple[int, int]:
+    """One pass of the worker over every public statement: (leaves appended, checkpoints)."""
+    appended = signed = 0
+    for statement in Statement.objects.filter(state__in=PUBLIC_STATES).only("id", "slug"):
+        appended += append_leaves(statement, now)
+        signed += make_checkpoint(statement, now) is not None
+    return appended, signed
+
+
+def tile(statement: Statement, path: str) -> bytes:
+    """A tile or entry bundle of the latest checkpoint's tree; LogError if there is none.
+
+    Only what a checkpoint covers is served, and every tile's bytes are fixed once it can be
+    served, so any cache may keep them for ever.
+    """
+    try:
+        wanted = tiles.parse_tile_path(path)
+    except tiles.TilePathError as error:
+        raise LogError(str(error)) from error
+    latest = latest_checkpoint(statement)
+    span = tiles.TILE_WIDTH ** max(wanted.level, 0)
+    first = wanted.index * tiles.TILE_WIDTH * span
+    end = first + wanted.width * span
+    if latest is None or end > latest.size:
+        raise LogError("no checkpoint covers this tile")
+    if wanted.level == tiles.ENTRIES:
+        rows = LogLeaf.objects.filter(statement=statement, index__gte=first, index__lt=end)
+        return tiles.encode_bundle([bytes(e) for e in rows.order_by("index").values_list(
+            "entry", flat=True
+        )])  # fmt: skip
+    local = merkle.LeafList(leaf_hashes(statement, first, end))
+    shifted = tiles.Tile(wanted.level, 0, wanted.width)
+    return tiles.tile_data(shifted, local)
+
+
+def add_cosignature(statement: Statement, size: int, line: str) -> Cosignature:
+    """Accept a registered witness's cosignature of one of our checkpoints, and publish it."""
+    checkpoint = LogCheckpoint.objects.filter(statement=statement, size=size).first()
+    if checkpoint is None:
+        raise LogError("there is no checkpoint of that size")
+    text = Checkpoint(origin(statement), checkpoint.size, bytes(checkpoint.root)).text
+    try:
+        signature = note.split_note(text + "\n" + line.strip() + "\n")[1][0]
+    except note.NoteError as error:
+        raise LogError(str(error)) from error
+    for witness in Witness.objects.filter(active=True):
+        verifier = note.Verifier.parse(witness.vkey)
+        if (verifier.name, verifier.key_id) != (signature.name, signature.key_id):
+            continue
+        timestamp = verifier.verify(text.encode(), signature.payload)
+        if timestamp is None or verifier.sig_type != note.COSIGNATURE_V1:
+            raise LogError("the cosignature does not verify")
+        return _store_cosignature(checkpoint, witness, signature.line, timestamp)
+    raise LogError("no registered witness has this key")
+
+
+def _store_cosignature(
+    checkpoint: LogCheckpoint, witness: Witness, line: str, timestamp: int
+) -> Cosignature:
+    with transaction.atomic():
+        checkpoint = LogCheckpoint.objects.select_for_update().get(pk=checkpoint.pk)
+        cosignature, created = Cosignature.objects.get_or_create(
+            checkpoint=checkpoint,
+            witness=witness,
+            defaults={
+                "line": line.strip(),
+                "signed_at": dt.datetime.fromtimestamp(timestamp, dt.UTC),
+            },
+        )
+        if created:
+            checkpoint.note = note.add_signature_lines(checkpoint.note, [line])
+            checkpoint.save(update_fields=["note"])
+    return cosignature
