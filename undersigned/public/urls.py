@@ -1,12 +1,13 @@
 from django.urls import path
 
-from undersigned.public import organisations, views
+from undersigned.public import organisations, tlog_views, views
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/receipt/", tlog_views.receipt, name="receipt"),
     path("endorsement/<str:token>/", organisations.confirm_endorsement, name="confirm_endorsement"),
     path("invite/<str:token>/", organisations.invite, name="invite"),
     path("<slug:slug>/", views.statement_page, name="statement"),

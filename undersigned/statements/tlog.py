@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
+from undersigned.lib.tlog.client import Receipt
 from undersigned.statements.models import Signature, Statement
 from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
@@ -56,6 +57,24 @@ def receipt_secret(statement_id: int, signature_id: int) -> bytes:
     keyed by the server's log key, which is not in the database."""
     key = _derived(b"undersigned receipt secrets v1")
     return hmac.new(key, f"{statement_id}:{signature_id}".encode(), hashlib.sha256).digest()
+
+
+def receipt_for(signature: Signature) -> Receipt | None:
+    """The signer's receipt: their latest counting leaf and the secret behind its commitment;
+    None until the worker has logged it."""
+    leaf = (
+        LogLeaf.objects.filter(
+            statement_id=signature.statement_id, signature_ref=signature.pk, adds=True
+        )
+        .order_by("-index")
+        .only("index")
+        .first()
+    )
+    if leaf is None:
+        return None
+    statement = Statement.objects.only("slug").get(pk=signature.statement_id)
+    secret = receipt_secret(signature.statement_id, signature.pk)
+    return Receipt(origin(statement), leaf.index, secret)
 
 
 def _logged(statement: Statement) -> dict[int, bool]:

@@ -10,6 +10,8 @@ import base64
 import json
 import os
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,29 @@ def http_fetch(url: str) -> bytes:
     if len(data) > MAX_RESPONSE:
         raise VerifyError(f"{url} is larger than {MAX_RESPONSE} bytes")
     return data
+
+
+def http_post(url: str, fields: dict[str, str]) -> tuple[int, str]:
+    """POST a form; (status, body) whatever the status."""
+    if not url.startswith(("https://", "http://")):
+        raise VerifyError(f"not an http(s) address: {url}")
+    body = urllib.parse.urlencode(fields).encode()
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return int(response.status), response.read(65536).decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read(65536).decode("utf-8", "replace")
+
+
+def log_prefix(url: str) -> str:
+    """The log's URL prefix, from itself or from the statement page's address."""
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path.rstrip("/")
+    if "/log/" not in path + "/":
+        slug = path.rsplit("/", 1)[-1]
+        path = f"/log/{slug}"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
 
 
 @dataclass
@@ -112,6 +137,24 @@ class State:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
         os.replace(tmp, self.path)
+
+
+def log_key(log: Log, state: State, given: str | None) -> tuple[note.Verifier, bool]:
+    """The log's verifier key: the one given, else the one pinned on first use (fetched then
+    from the log's /vkey). (key, newly pinned). A key that differs from the pinned one is
+    refused: a log that changes keys is a new log."""
+    keys = state.data.setdefault("keys", {})
+    pinned = keys.get(log.prefix)
+    try:
+        key = note.Verifier.parse(given or str(pinned or "") or log.get("vkey").decode())
+    except (note.NoteError, UnicodeDecodeError) as error:
+        raise VerifyError(f"bad log key: {error}") from error
+    if pinned and key.vkey != pinned:
+        raise VerifyError(f"the log key changed: pinned {pinned}, now {key.vkey}")
+    if key.sig_type != note.ED25519:
+        raise VerifyError("a log key signs with Ed25519 (type 0x01)")
+    keys[log.prefix] = key.vkey
+    return key, not pinned
 
 
 @dataclass(frozen=True)

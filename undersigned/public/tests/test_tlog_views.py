@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from undersigned.lib.tlog import client, note
+from undersigned.lib.tlog.checkpoint import open_checkpoint
+from undersigned.statements import tlog
+from undersigned.statements.models import Signature, Statement, Witness
+from undersigned.test import make_statement
+
+pytestmark = pytest.mark.django_db
+
+
+def signed(statement: Statement, i: int) -> tuple[Signature, str]:
+    signature, message = Signature.sign(
+        statement, language="en", name=f"Anna {i}", email=f"anna{i}@example.org", country="UA"
+    )
+    assert signature is not None and message is not None
+    signature.confirm()
+    return signature, message.open_payload()["manage_token"]
+
+
+def logged_statement(n: int = 3) -> tuple[Statement, list[str]]:
+    statement = make_statement()
+    tokens = [signed(statement, i)[1] for i in range(n)]
+    tlog.tick()
+    return statement, tokens
+
+
+def test_the_checkpoint_is_a_signed_note_that_the_served_key_verifies() -> None:
+    logged_statement()
+    response = Client().get("/log/stop-the-war/checkpoint")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Cache-Control"] == "public, max-age=5"
+    vkey = Client().get("/log/stop-the-war/vkey").content.decode().strip()
+    opened = open_checkpoint(response.content.decode(), note.Verifier.parse(vkey))
+    assert opened.checkpoint.size == 3 and opened.checkpoint.origin.endswith("/log/stop-the-war")
+
+
+def test_tiles_are_immutable_and_only_within_a_checkpoint() -> None:
+    logged_statement()
+    response = Client().get("/log/stop-the-war/tile/0/000.p/3")
+    assert response.status_code == 200 and len(response.content) == 3 * 32
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert Client().get("/log/stop-the-war/tile/entries/000.p/3").status_code == 200
+    for missing in ("tile/0/000.p/4", "tile/0/000", "tile/0/000.p/0", "tile/x/000"):
+        assert Client().get(f"/log/stop-the-war/{missing}").status_code == 404
+
+
+def test_a_draft_statement_has_no_log() -> None:
+    make_statement("draft-one", state=Statement.State.DRAFT)
+    assert Client().get("/log/draft-one/checkpoint").status_code == 404
+    assert Client().get("/log/draft-one/vkey").status_code == 404
+    assert Client().get("/log/nothing-here/checkpoint").status_code == 404
+
+
+def test_no_checkpoint_before_the_first_signature() -> None:
+    make_statement()
+    tlog.tick()
+    assert Client().get("/log/stop-the-war/checkpoint").status_code == 404
+
+
+def test_a_registered_witness_posts_its_cosignature_and_it_is_published() -> None:
+    logged_statement()
+    witness = note.Signer.generate("ngo.example/w", note.COSIGNATURE_V1)
+    Witness.objects.create(vkey=witness.verifier.vkey, public_name="NGO")
+    text = Client().get("/log/stop-the-war/checkpoint").content.decode().split("\n\n")[0] + "\n"
+    line = witness.signature_line(text.encode(), timestamp=1_764_000_000)
+    response = Client().post("/log/stop-the-war/cosignature", {"size": "3", "line": line})
+    assert response.status_code == 201
+    served = Client().get("/log/stop-the-war/checkpoint").content.decode()
+    assert note.open_note(served, [witness.verifier]).verified[witness.verifier] == 1_764_000_000
+
+
+def test_a_stranger_cosignature_is_refused_plainly() -> None:
+    logged_statement()
+    stranger = note.Signer.generate("x.example/w", note.COSIGNATURE_V1)
+    line = stranger.signature_line(b"x\n", timestamp=1)
+    response = Client().post("/log/stop-the-war/cosignature", {"size": "3", "line": line})
+    assert response.status_code == 400 and b"no registered witness" in response.content
+    response = Client().post("/log/stop-the-war/cosignature", {"size": "three", "line": line})
+    assert response.status_code == 400
+
+
+def test_a_signer_gets_a_receipt_that_proves_their_leaf_through_the_manage_link() -> None:
+    _statement, tokens = logged_statement()
+    response = Client().get(f"/en/manage/{tokens[1]}/receipt/")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    receipt = client.Receipt.parse(response.content.decode())
+
+    def fetch(url: str) -> bytes:
+        return Client().get(url.split("127.0.0.1:8000", 1)[1]).content
+
+    log = client.Log("http://127.0.0.1:8000/log/stop-the-war/", fetch)
+    key = note.Verifier.parse(fetch("http://127.0.0.1:8000/log/stop-the-war/vkey").decode())
+    status = client.check_receipt(log, key, receipt)
+    assert status.event.seq == receipt.index and status.removed_by is None
+
+
+def test_a_receipt_before_the_leaf_exists_says_so_and_a_bad_link_is_404() -> None:
+    statement = make_statement()
+    _signature, token = signed(statement, 1)
+    response = Client().get(f"/en/manage/{token}/receipt/")
+    assert response.status_code == 404 and b"not in the count log yet" in response.content
+    assert Client().get("/en/manage/" + "x" * 32 + "/receipt/").status_code == 404

@@ -1,0 +1,104 @@
+"""The count log served as C2SP tlog-tiles: a checkpoint, tiles and entry bundles.
+
+Tiles never change once served, so they are cached for ever, here and by any proxy: a surge
+of verifiers costs a cache read. The checkpoint changes at most every LOG_CHECKPOINT_SECONDS.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from undersigned.lib import tokens
+from undersigned.statements import tlog
+from undersigned.statements.models import Signature, Statement
+
+TILE_CACHE = "public, max-age=31536000, immutable"
+CHECKPOINT_SECONDS = 5
+
+
+def _log_statement(slug: str) -> Statement:
+    return get_object_or_404(Statement, slug=slug, state__in=tlog.PUBLIC_STATES)
+
+
+def _text(body: str, status: int = 200, max_age: int = CHECKPOINT_SECONDS) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8", status=status)
+    response["Cache-Control"] = f"public, max-age={max_age}" if status == 200 else "no-store"
+    return response
+
+
+@require_GET
+def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
+    key = f"tlog:checkpoint:{slug}"
+    signed = cache.get(key)
+    if signed is None:
+        latest = tlog.latest_checkpoint(_log_statement(slug))
+        if latest is None:
+            raise Http404("no checkpoint yet")
+        signed = latest.note
+        cache.set(key, signed, CHECKPOINT_SECONDS)
+    return _text(signed)
+
+
+@require_GET
+def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
+    key = f"tlog:tile:{slug}:{path}"
+    data = cache.get(key)
+    if data is None:
+        try:
+            data = tlog.tile(_log_statement(slug), f"tile/{path}")
+        except tlog.LogError as error:
+            raise Http404(str(error)) from error
+        cache.set(key, data, None)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Cache-Control"] = TILE_CACHE
+    return response
+
+
+@require_GET
+def verifier_key(request: HttpRequest, slug: str) -> HttpResponse:
+    """The log's public key, as a C2SP vkey. Verifiers should pin it on first use (and
+    compare it with the one the organisers publish elsewhere)."""
+    statement = _log_statement(slug)
+    return _text(tlog.signer(statement).verifier.vkey + "\n", max_age=3600)
+
+
+@csrf_exempt  # a witness posts from the command line; the cosignature authenticates itself
+@require_POST
+def cosignature(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = _log_statement(slug)
+    size = request.POST.get("size", "")
+    if not size.isdigit():
+        return _text("size: the tree size of the checkpoint you cosigned\n", status=400)
+    try:
+        tlog.add_cosignature(statement, int(size), request.POST.get("line", ""))
+    except tlog.LogError as error:
+        return _text(f"refused: {error}\n", status=400)
+    cache.delete(f"tlog:checkpoint:{slug}")
+    return _text("cosignature published\n", status=201)
+
+
+@require_GET
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    """A signer's receipt, through their manage link: computed now, never stored."""
+    found = None
+    if tokens.well_formed(token):
+        found = Signature.objects.filter(manage_token_hash=tokens.token_hash(token)).first()
+    if found is None:
+        raise Http404("unknown link")
+    made = tlog.receipt_for(found)
+    if made is None:
+        message = _(
+            "Your signature is not in the count log yet: it is added within a few minutes "
+            "of being counted. Please try again later."
+        )
+        response = _text(message + "\n", status=404)
+    else:
+        response = _text(made.encode())
+        response["Content-Disposition"] = 'attachment; filename="receipt.txt"'
+    response["Cache-Control"] = "no-store"
+    return response
