@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+import datetime as dt
+import subprocess
+from pathlib import Path
 
-from undersigned.lib.tlog import client, note
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from undersigned.lib.tlog import client, note, tiles
 from undersigned.lib.tlog.checkpoint import open_checkpoint
+from undersigned.lib.tlog.tests.test_tlogcheck import SKIP_WITHOUT_GO, build_tlogcheck
 from undersigned.statements import tlog
-from undersigned.statements.models import Signature, Statement, Witness
+from undersigned.statements.models import LogCheckpoint, Signature, Statement, Witness
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +113,34 @@ def test_a_receipt_before_the_leaf_exists_says_so_and_a_bad_link_is_404() -> Non
     response = Client().get(f"/en/manage/{token}/receipt/")
     assert response.status_code == 404 and b"not in the count log yet" in response.content
     assert Client().get("/en/manage/" + "x" * 32 + "/receipt/").status_code == 404
+
+
+@SKIP_WITHOUT_GO
+def test_go_sumdb_verifies_the_log_the_site_serves(tmp_path: Path) -> None:
+    """The independent check of issue 17: golang.org/x/mod/sumdb/{tlog,note} read the
+    checkpoint, the cosignature, every tile and entry bundle as served by the site."""
+    statement, _tokens = logged_statement(5)
+    Signature.objects.filter(statement=statement).first().withdraw()  # type: ignore[union-attr]
+    witness = note.Signer.generate("ngo.example/w", note.COSIGNATURE_V1)
+    Witness.objects.create(vkey=witness.verifier.vkey)
+    LogCheckpoint.objects.all().update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    tlog.tick()
+    size = LogCheckpoint.objects.latest().size
+    served = Client().get("/log/stop-the-war/checkpoint").content.decode()
+    line = witness.signature_line((served.split("\n\n")[0] + "\n").encode(), timestamp=1000)
+    Client().post("/log/stop-the-war/cosignature", {"size": str(size), "line": line})
+    cache.clear()
+    root = tmp_path / "log"
+    for resource in ["checkpoint", *(t.path for t in tiles.tiles_for_size(size))]:
+        (root / resource).parent.mkdir(parents=True, exist_ok=True)
+        (root / resource).write_bytes(Client().get(f"/log/stop-the-war/{resource}").content)
+    (root / "proofs.json").write_text('{"inclusion": [], "consistency": []}')
+    binary = build_tlogcheck(tmp_path / "go")
+    vkey = Client().get("/log/stop-the-war/vkey").content.decode().strip()
+    result = subprocess.run(
+        [str(binary), "-dir", str(root), "-vkey", vkey, "-witness", witness.verifier.vkey],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"equals the checkpoint root at size {size}" in result.stdout
+    assert f"of all {size} entries" in result.stdout and "cosignature v1 by ngo" in result.stdout
