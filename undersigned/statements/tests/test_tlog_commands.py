@@ -16,7 +16,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from undersigned.lib.tlog import client, countlog, merkle
+from undersigned.lib.tlog import client, countlog, merkle, note, tiles
+from undersigned.lib.tlog.checkpoint import Checkpoint
 from undersigned.statements import services, tlog
 from undersigned.statements.models import LogCheckpoint, LogLeaf, Signature, Statement, Witness
 from undersigned.test import make_statement
@@ -213,3 +214,67 @@ def test_no_personal_data_in_leaves_tiles_or_checkpoints(clock: Clock) -> None:
     entries = [bytes(e).decode() for e in LogLeaf.objects.values_list("entry", flat=True)]
     assert not any(re.search(r"\bBY\b|country|T\d\d:\d\d", entry) for entry in entries)
     assert countlog.recount(stored_rows[:size], statement.slug).count == 5
+
+
+def _served(entries: list[bytes], signed_checkpoint: bytes, prefix: str) -> client.Log:
+    """What a server serves when it alters its log: the entries and tiles it chose, with a
+    checkpoint it signed (or an old one it replays)."""
+    tree = merkle.LeafList([merkle.leaf_hash(e) for e in entries])
+    store = {t.path: tiles.render(t, tree, entries) for t in tiles.tiles_for_size(len(entries))}
+    store["checkpoint"] = signed_checkpoint
+
+    def fetch(url: str) -> bytes:
+        try:
+            return store[url.removeprefix(prefix)]
+        except KeyError:
+            raise client.VerifyError(f"404 {url}") from None
+
+    return client.Log(prefix, fetch)
+
+
+def _one_leaf_changed(entries: list[bytes], how: str, rng: random.Random) -> list[bytes]:
+    i, out = rng.randrange(len(entries) - 1), list(entries)
+    if how == "edit":
+        out[i] = re.sub(rb"hour \S+", b"hour 2000-01-01T00", out[i])
+    elif how == "delete":
+        del out[i]
+    elif how == "reorder":
+        out[i], out[i + 1] = out[i + 1], out[i]
+    else:
+        out.insert(i, out[rng.randrange(len(out))])
+    return out
+
+
+@pytest.mark.slow
+def test_1000_signatures_50_withdrawals_and_a_bulk_invalidation_hold_100_times_out_of_100(
+    clock: Clock, tmp_path: Path
+) -> None:
+    statement = signatures_withdrawals_and_an_invalidation(clock, 1000, 50)
+    shown = statement.counts()["counted"]
+    state, wstate = str(tmp_path / "seen.json"), str(tmp_path / "witness.json")
+    assert f"count {shown} = 1000 counted - 50 withdrawn" in run("verify", URL, "--state", state)
+    key = tmp_path / "w.key"
+    run("witness", URL, "--key", str(key), "--generate", "ngo.example/w")
+    witness = note.Signer.parse(key.read_text())
+    Witness.objects.create(vkey=witness.verifier.vkey)
+    assert "published" in run("witness", URL, "--key", str(key), "--state", wstate)
+    prefix = f"{SITE}/log/stop-the-war/"
+    honest = client.Log(prefix, client.http_fetch)
+    log_key = tlog.signer(statement).verifier
+    size = honest.checkpoint(log_key, []).checkpoint.size
+    entries, signed = honest.entries(size), honest.get("checkpoint")
+    rng = random.Random(17)
+    for how in ("edit", "delete", "reorder", "insert"):
+        for _trial in range(100):
+            served = _served(_one_leaf_changed(entries, how, rng), signed, prefix)
+            with pytest.raises(client.VerifyError):
+                client.verify_log(served, log_key, statement.slug, client.State(tmp_path / "x"))
+    seen = client.State.load(Path(wstate))
+    for trial in range(100):
+        forked = _one_leaf_changed(entries, "edit", rng) + [entries[-1]] * (trial % 3)
+        text = Checkpoint(tlog.origin(statement), len(forked), merkle.LeafList(
+            [merkle.leaf_hash(e) for e in forked]
+        ).root()).text  # fmt: skip
+        resigned = note.sign_note(text, [tlog.signer(statement)]).encode()
+        with pytest.raises(client.VerifyError, match="fork"):
+            client.cosign(_served(forked, resigned, prefix), log_key, witness, seen)
