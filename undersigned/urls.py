@@ -12,6 +12,7 @@ urlpatterns = [
     # The count log (C2SP tlog-tiles); its origin line is SITE_URL's host and path + log/<slug>.
     path("log/<slug:slug>/checkpoint", tlog_views.checkpoint, name="log_checkpoint"),
     path("log/<slug:slug>/tile/<path:path>", tlog_views.tile, name="log_tile"),
+    path("log/<slug:slug>/count.json", tlog_views.count, name="log_count"),
     path("log/<slug:slug>/vkey", tlog_views.verifier_key, name="log_vkey"),
     path("log/<slug:slug>/cosignature", tlog_views.cosignature, name="log_cosignature"),
     path("control/", include("undersigned.control.urls")),

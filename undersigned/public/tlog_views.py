@@ -7,7 +7,7 @@ of verifiers costs a cache read. The checkpoint changes at most every LOG_CHECKP
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -60,6 +60,21 @@ def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
 
 
 @require_GET
+def count(request: HttpRequest, slug: str) -> JsonResponse:
+    """The count as of the latest checkpoint, which `undersigned verify` recomputes."""
+    key = f"tlog:count:{slug}"
+    data = cache.get(key)
+    if data is None:
+        data = tlog.published(_log_statement(slug))
+        if data is None:
+            raise Http404("no checkpoint yet")
+        cache.set(key, data, CHECKPOINT_SECONDS)
+    response = JsonResponse(data)
+    response["Cache-Control"] = f"public, max-age={CHECKPOINT_SECONDS}"
+    return response
+
+
+@require_GET
 def verifier_key(request: HttpRequest, slug: str) -> HttpResponse:
     """The log's public key, as a C2SP vkey. Verifiers should pin it on first use (and
     compare it with the one the organisers publish elsewhere)."""
@@ -78,7 +93,7 @@ def cosignature(request: HttpRequest, slug: str) -> HttpResponse:
         tlog.add_cosignature(statement, int(size), request.POST.get("line", ""))
     except tlog.LogError as error:
         return _text(f"refused: {error}\n", status=400)
-    cache.delete(f"tlog:checkpoint:{slug}")
+    cache.delete_many([f"tlog:checkpoint:{slug}", f"tlog:count:{slug}"])
     return _text("cosignature published\n", status=201)
 
 

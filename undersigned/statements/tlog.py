@@ -230,6 +230,22 @@ def tile(statement: Statement, path: str) -> bytes:
     return tiles.tile_data(shifted, local)
 
 
+def published(statement: Statement) -> dict[str, object] | None:
+    """What the page and the API say about the log: the latest checkpoint, the count its
+    leaves prove, and who cosigned it (by name only those who chose to be named)."""
+    latest = latest_checkpoint(statement)
+    if latest is None:
+        return None
+    cosigners = [c.witness for c in latest.cosignatures.select_related("witness")]
+    return {
+        "checkpoint": latest.size,
+        "count": latest.count,
+        "signed_at": latest.created_at.isoformat(),
+        "witnesses": len(cosigners),
+        "named_witnesses": sorted(w.public_name for w in cosigners if w.public_name),
+    }
+
+
 def add_cosignature(statement: Statement, size: int, line: str) -> Cosignature:
     """Accept a registered witness's cosignature of one of our checkpoints, and publish it."""
     checkpoint = LogCheckpoint.objects.filter(statement=statement, size=size).first()

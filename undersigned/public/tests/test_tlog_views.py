@@ -57,6 +57,21 @@ def test_tiles_are_immutable_and_only_within_a_checkpoint() -> None:
         assert Client().get(f"/log/stop-the-war/{missing}").status_code == 404
 
 
+def test_the_count_json_names_its_checkpoint_and_only_named_witnesses() -> None:
+    logged_statement()
+    named = note.Signer.generate("ngo.example/a", note.COSIGNATURE_V1)
+    quiet = note.Signer.generate("ngo.example/b", note.COSIGNATURE_V1)
+    Witness.objects.create(vkey=named.verifier.vkey, public_name="Memorial")
+    Witness.objects.create(vkey=quiet.verifier.vkey)
+    text = Client().get("/log/stop-the-war/checkpoint").content.decode().split("\n\n")[0] + "\n"
+    for witness in (named, quiet):
+        line = witness.signature_line(text.encode(), timestamp=5)
+        Client().post("/log/stop-the-war/cosignature", {"size": "3", "line": line})
+    data = Client().get("/log/stop-the-war/count.json").json()
+    assert data["checkpoint"] == 3 and data["count"] == 3
+    assert data["witnesses"] == 2 and data["named_witnesses"] == ["Memorial"]
+
+
 def test_a_draft_statement_has_no_log() -> None:
     make_statement("draft-one", state=Statement.State.DRAFT)
     assert Client().get("/log/draft-one/checkpoint").status_code == 404

@@ -95,8 +95,13 @@ def test_verify_accepts_the_log_and_its_recount_equals_the_shown_count(
     assert shown == 20 - 3 - 4
     out = run("verify", URL, "--state", str(tmp_path / "seen.json"), "--expect-count", str(shown))
     assert f"count {shown} = 20 counted - 3 withdrawn - 4 invalidated" in out
+    assert f"the site's published count at this checkpoint agrees: {shown}" in out
     out = run("verify", URL, "--state", str(tmp_path / "seen.json"))
     assert "consistent with 1 checkpoint(s) seen before" in out
+    LogCheckpoint.objects.update(count=shown + 1)
+    cache.clear()
+    with pytest.raises(CommandError, match=f"publishes {shown + 1} at checkpoint"):
+        run("verify", URL, "--state", str(tmp_path / "seen.json"))
     with pytest.raises(CommandError, match="the site says 99"):
         run("verify", URL, "--state", str(tmp_path / "seen.json"), "--expect-count", "99")
 

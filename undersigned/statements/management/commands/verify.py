@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,26 @@ class Command(BaseCommand):
         except client.VerifyError as error:
             raise CommandError(f"verification FAILED: {error}") from error
         self.report(verified, seen_before, opts)
+        self.compare_published(log, verified)
         state.save()
+
+    def compare_published(self, log: client.Log, verified: client.Verified) -> None:
+        """The count the site publishes for a checkpoint must be the one its leaves prove."""
+        try:
+            claim = json.loads(log.get("count.json"))
+        except (client.VerifyError, ValueError):
+            self.stdout.write("the site publishes no count for its checkpoints")
+            return
+        size, count = claim.get("checkpoint"), claim.get("count")
+        if size != verified.checkpoint.size:
+            self.stdout.write(f"the site's published count is for another checkpoint ({size})")
+        elif count != verified.tally.count:
+            raise CommandError(
+                f"verification FAILED: the site publishes {count} at checkpoint {size}, "
+                f"its leaves prove {verified.tally.count}"
+            )
+        else:
+            self.stdout.write(f"the site's published count at this checkpoint agrees: {count}")
 
     def report(self, verified: client.Verified, seen_before: int, opts: dict[str, Any]) -> None:
         tally, size = verified.tally, verified.checkpoint.size
