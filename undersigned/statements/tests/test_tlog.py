@@ -166,3 +166,30 @@ def test_racing_workers_never_double_a_leaf(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.undo()
     assert tlog.append_leaves(statement) == 1
     assert countlog.recount(entries(statement), statement.slug).count == 5
+
+
+def _fake_leaves(statement: Statement, n: int) -> list[bytes]:
+    hashes = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(n)]
+    LogLeaf.objects.bulk_create(
+        LogLeaf(statement=statement, index=i, entry=b"", leaf_hash=h, adds=True, commitment="-")
+        for i, h in enumerate(hashes)
+    )
+    return hashes
+
+
+def test_stored_hashes_give_the_roots_the_leaves_give_and_remember_full_blocks(
+    django_assert_max_num_queries: Any,
+) -> None:
+    statement = make_statement()
+    hashes = _fake_leaves(statement, 600)
+    for size in (1, 2, 255, 256, 257, 512, 600):
+        assert merkle.root_hash(size, tlog.StoredHashes(statement, size)) == (
+            merkle.LeafList(hashes).root(size)
+        )
+    # Two complete blocks are remembered: only the last, partial block is read again.
+    with django_assert_max_num_queries(1):
+        merkle.root_hash(600, tlog.StoredHashes(statement, 600))
+    level1 = tlog.StoredHashes(statement, 600)
+    assert tiles.tile_data(tiles.Tile(1, 0, 2), level1) == (
+        merkle.LeafList(hashes)(0, 256) + merkle.LeafList(hashes)(256, 256)
+    )
