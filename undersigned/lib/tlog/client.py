@@ -7,6 +7,8 @@ here; nothing the server says is believed unless a signature or a hash proves it
 from __future__ import annotations
 
 import base64
+import gzip
+import io
 import json
 import os
 import time
@@ -31,9 +33,13 @@ class VerifyError(Exception):
 def http_fetch(url: str) -> bytes:
     if not url.startswith(("https://", "http://")):
         raise VerifyError(f"not an http(s) address: {url}")
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})  # noqa: S310
+    headers = {"Accept-Encoding": "gzip, identity"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         data: bytes = response.read(MAX_RESPONSE + 1)
+        gzipped = response.headers.get("Content-Encoding", "") == "gzip"
+    if gzipped:  # tlog-tiles lets a log gzip entry bundles without negotiation
+        data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_RESPONSE + 1)
     if len(data) > MAX_RESPONSE:
         raise VerifyError(f"{url} is larger than {MAX_RESPONSE} bytes")
     return data
@@ -124,13 +130,14 @@ class State:
         return [(int(size), base64.b64decode(root)) for size, root in raw]
 
     def remember(self, checkpoint: Checkpoint) -> None:
-        entry = self.data.setdefault(checkpoint.origin, {"checkpoints": []})
-        raw = entry["checkpoints"]
-        assert isinstance(raw, list)
+        """Keep the largest checkpoint seen: each one was proved to extend the one before,
+        and extending is transitive, so the largest stands for them all (and the file does
+        not grow by a line a minute)."""
+        seen = self.seen(checkpoint.origin)
+        if seen and max(seen)[0] > checkpoint.size:
+            return
         pair = [checkpoint.size, base64.b64encode(checkpoint.root).decode()]
-        if pair not in raw:
-            raw.append(pair)
-            raw.sort()
+        self.data[checkpoint.origin] = {"checkpoints": [pair]}
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import gzip
 import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -177,3 +180,40 @@ def test_a_receipt_with_another_secret_is_refused() -> None:
     published = signatures_withdrawals_and_an_invalidation(12, 0)
     with pytest.raises(VerifyError, match="commitment"):
         client.check_receipt(published.log, published.signer.verifier, Receipt(ORIGIN, 5, b"s6"))
+
+
+def test_the_state_keeps_only_the_largest_checkpoint_and_survives_a_restart(
+    tmp_path: Path,
+) -> None:
+    state = State(tmp_path / "seen.json")
+    for size in (5, 10, 3):
+        state.remember(Checkpoint(ORIGIN, size, bytes([size]) * 32))
+    assert state.seen(ORIGIN) == [(10, bytes([10]) * 32)]
+    state.save()
+    assert State.load(state.path).seen(ORIGIN) == [(10, bytes([10]) * 32)]
+
+
+def test_http_fetch_reads_a_gzipped_bundle_and_refuses_other_schemes() -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = gzip.compress(b"\x00\x01a")
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/log/x/tile/entries/000.p/1"
+        assert client.http_fetch(url) == b"\x00\x01a"
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(VerifyError, match="not an http"):
+        client.http_fetch("file:///etc/passwd")
