@@ -27,10 +27,11 @@ from django.utils import timezone
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
 from undersigned.lib.tlog.client import Receipt
-from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models import Signature, Statement, StatementVersion
 from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
 MAX_LEAVES_PER_TICK = 5000
+NO_TEXT = "0" * 64  # the primary text of that version is gone
 PUBLIC_STATES = (Statement.State.PUBLISHED, Statement.State.CLOSED)
 
 
@@ -106,14 +107,25 @@ def _removal_event(row: Signature | None) -> str:
     return "withdrawn"
 
 
+def primary_texts(statement: Statement) -> dict[int, str]:
+    """The content hash of each version of the primary text. A leaf names the version of the
+    primary text its signer's text says the same as, not the text in the signer's language:
+    the language a signer read in would hint at where they are (a hidden signer's country)."""
+    rows = StatementVersion.objects.filter(
+        statement_id=statement.pk, language=statement.primary_language
+    )
+    return dict(rows.values_list("number", "content_hash"))
+
+
 def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
     """(event, signature id, version hash, adds) for each change still to be logged."""
     to_add, to_remove, seen = _pending(statement)
     to_remove, to_add = to_remove[:MAX_LEAVES_PER_TICK], to_add[:MAX_LEAVES_PER_TICK]
     rows = Signature.objects.filter(id__in=[*to_add, *to_remove]).select_related("version")
     by_id = {row.id: row for row in rows.only(
-        "id", "status", "invalidated_at", "quarantine_reasons", "version__content_hash"
+        "id", "status", "invalidated_at", "quarantine_reasons", "version__primary_number"
     )}  # fmt: skip
+    primary = primary_texts(statement)
     versions = LogLeaf.objects.filter(statement=statement, signature_ref__in=to_remove)
     old_version = {ref: _version_of(entry) for ref, entry in versions.values_list(
         "signature_ref", "entry"
@@ -123,7 +135,8 @@ def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
     for ref in to_add:
         row = by_id[ref]
         held_back = ref in seen or bool(row.quarantine_reasons)
-        yield ("released" if held_back else "counted"), ref, row.version.content_hash, True
+        text = primary.get(row.version.primary_number, NO_TEXT)
+        yield ("released" if held_back else "counted"), ref, text, True
 
 
 def _version_of(entry: bytes | memoryview) -> str:
@@ -236,7 +249,8 @@ def make_checkpoint(statement: Statement, now: dt.datetime | None = None) -> Log
 def tick(now: dt.datetime | None = None) -> tuple[int, int]:
     """One pass of the worker over every public statement: (leaves appended, checkpoints)."""
     appended = signed = 0
-    for statement in Statement.objects.filter(state__in=PUBLIC_STATES).only("id", "slug"):
+    public = Statement.objects.filter(state__in=PUBLIC_STATES)
+    for statement in public.only("id", "slug", "primary_language"):
         appended += append_leaves(statement, now)
         signed += make_checkpoint(statement, now) is not None
     return appended, signed

@@ -6,7 +6,7 @@ An entry is a few lines of ASCII text, so that anyone can read a bundle with a h
     statement <slug>
     seq <leaf index>
     event counted|withdrawn|invalidated|released|paper
-    version <content hash of the text the signer saw>
+    version <content hash of the primary-language text the signer's text says the same as>
     hour <YYYY-MM-DDTHH, UTC>
     commitment <hex SHA-256 of a per-signature secret>
     number <paper signatures in the batch>        (paper batches only)

@@ -193,3 +193,17 @@ def test_stored_hashes_give_the_roots_the_leaves_give_and_remember_full_blocks(
     assert tiles.tile_data(tiles.Tile(1, 0, 2), level1) == (
         merkle.LeafList(hashes)(0, 256) + merkle.LeafList(hashes)(256, 256)
     )
+
+
+def test_a_leaf_names_the_primary_text_not_the_language_the_signer_read() -> None:
+    statement = make_statement()
+    signature, _message = Signature.sign(
+        statement, language="uk", name="Олена", email="olena@example.org", country="UA"
+    )
+    assert signature is not None
+    signature.confirm()
+    tlog.append_leaves(statement)
+    version = countlog.Event.parse(entries(statement)[0]).version
+    english = statement.versions.get(language="en").content_hash
+    ukrainian = statement.versions.get(language="uk").content_hash
+    assert version == english != ukrainian
