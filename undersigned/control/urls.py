@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.control import views
+from undersigned.control import views, witnesses
 
 app_name = "control"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("endorsements/<int:pk>/", views.endorsement, name="endorsement"),
     path("statements/<slug:slug>/invites/", views.invites, name="invites"),
     path("audit/", views.audit, name="audit"),
+    path("witnesses/", witnesses.witnesses, name="witnesses"),
+    path("witnesses/<int:pk>/retire/", witnesses.retire, name="retire_witness"),
 ]

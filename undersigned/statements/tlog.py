@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.utils import timezone
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
 from undersigned.lib.tlog.client import Receipt
-from undersigned.statements.models import Signature, Statement, StatementVersion
+from undersigned.statements.models import Signature, Statement, StatementVersion, record
 from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
 MAX_LEAVES_PER_TICK = 5000
@@ -294,6 +295,30 @@ def published(statement: Statement) -> dict[str, object] | None:
         "witnesses": len(cosigners),
         "named_witnesses": sorted(w.public_name for w in cosigners if w.public_name),
     }
+
+
+def register_witness(vkey: str, public_name: str = "", by: Any = None) -> Witness:
+    """Accept cosignatures by this key from now on (a moderator's act, audited)."""
+    try:
+        verifier = note.Verifier.parse(vkey)
+    except note.NoteError as error:
+        raise LogError(str(error)) from error
+    if verifier.sig_type != note.COSIGNATURE_V1:
+        raise LogError("a witness key is a cosignature key (type 0x04)")
+    with transaction.atomic():
+        witness, _created = Witness.objects.update_or_create(
+            vkey=verifier.vkey, defaults={"public_name": public_name.strip(), "active": True}
+        )
+        record(by, "edit", witness, reason=f"registered witness {verifier.name}")
+    return witness
+
+
+def retire_witness(witness: Witness, by: Any = None) -> None:
+    """Accept no more cosignatures by this key; those published stay published."""
+    with transaction.atomic():
+        witness.active = False
+        witness.save(update_fields=["active"])
+        record(by, "edit", witness, reason="retired witness")
 
 
 def add_cosignature(statement: Statement, size: int, line: str) -> Cosignature:

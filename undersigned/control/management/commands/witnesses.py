@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from undersigned.lib.tlog import note
+from undersigned.statements import tlog
 from undersigned.statements.models import Witness
 
 
@@ -29,17 +30,15 @@ class Command(BaseCommand):
         if not vkey:
             raise CommandError("give the witness's verifier key")
         try:
+            if action == "add":
+                witness = tlog.register_witness(vkey, opts["public_name"])
+                self.stdout.write(f"witness {witness.vkey.split('+')[0]} registered")
+                return
             verifier = note.Verifier.parse(vkey)
-        except note.NoteError as error:
+        except (tlog.LogError, note.NoteError) as error:
             raise CommandError(str(error)) from error
-        if verifier.sig_type != note.COSIGNATURE_V1:
-            raise CommandError("a witness key is a cosignature key (type 0x04)")
-        if action == "add":
-            Witness.objects.update_or_create(
-                vkey=verifier.vkey, defaults={"public_name": opts["public_name"], "active": True}
-            )
-            self.stdout.write(f"witness {verifier.name} registered")
-        elif not Witness.objects.filter(vkey=verifier.vkey).update(active=False):
+        found = Witness.objects.filter(vkey=verifier.vkey).first()
+        if found is None:
             raise CommandError("no such witness")
-        else:
-            self.stdout.write(f"witness {verifier.name} retired")
+        tlog.retire_witness(found)
+        self.stdout.write(f"witness {verifier.name} retired")
