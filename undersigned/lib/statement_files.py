@@ -1,18 +1,21 @@
 """Reading statement files: Markdown with YAML front matter, one file per language.
 
 Every mistake is reported with the file, the line and what is wrong, and nothing is
-imported until every file is valid.
+imported until every file is valid. What is allowed but probably not meant (raw HTML, which
+the page shows as text) comes back as a warning with its file and line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from markdown_it import MarkdownIt
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]+)?$")
@@ -32,12 +35,26 @@ PRIMARY_KEYS = {
 TRANSLATION_KEYS = {"slug", "language", "title", "demands"}
 MAX_TITLE = 200
 MAX_DEMAND = 300
+# The body of one language's text, in bytes of UTF-8: far more than any statement needs
+# (about 30,000 words), far less than would make the page slow to send.
+MAX_BODY_BYTES = 200_000
+# Where the body starts, kept beside the keys' lines (no YAML key can contain a space).
+BODY = " body"
+
+# Parses the body as if HTML were allowed, only to find where HTML is (the page escapes it).
+_html_finder = MarkdownIt("commonmark", {"html": True})
 
 
 class StatementFileError(ValueError):
-    def __init__(self, path: Path | str, line: int, message: str) -> None:
+    """A mistake in a statement file; LINE is None when it concerns the whole file."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
         self.path, self.line, self.message = str(path), line, message
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{self.location}: {message}")
+
+    @property
+    def location(self) -> str:
+        return self.path if self.line is None else f"{self.path}, line {self.line}"
 
 
 @dataclass
@@ -61,6 +78,35 @@ class StatementSource:
     allow_no_email: bool
     retention_days: int | None
     texts: dict[str, StatementText] = field(default_factory=dict)
+    # "file, line N: what" for what is accepted but probably not meant.
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _File:
+    """One file split into its front matter, the line of each key, and its body."""
+
+    path: Path
+    meta: dict[str, Any]
+    where: dict[str, int]
+    body: str
+
+    def error(self, key: str, message: str) -> StatementFileError:
+        return StatementFileError(self.path, self.where.get(key, 2), message)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that an impossible date (2026-13-45) stays text, so that
+    the date check below reports it with its key and line instead of a traceback."""
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def _key_lines(front: str, first_line: int) -> dict[str, int]:
@@ -72,7 +118,18 @@ def _key_lines(front: str, first_line: int) -> dict[str, int]:
     return lines
 
 
-def _split(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], str]:
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> StatementFileError:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 2 if mark is not None else 2
+    problem = getattr(exc, "problem", None) or "is not valid YAML"
+    if "mapping values are not allowed" in problem:
+        problem += (
+            ' (a value that contains a colon must be in quotes, for example title: "Peace: now")'
+        )
+    return StatementFileError(path, line, f"front matter: {problem}")
+
+
+def _split(path: Path, text: str) -> _File:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise StatementFileError(path, line, "contains a NUL byte")
@@ -85,112 +142,145 @@ def _split(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], str]:
         raise StatementFileError(path, 1, "front matter opened by '---' is never closed") from None
     front = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load(front) or {}
+        meta = yaml.load(front, Loader=_Loader) or {}  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or "is not valid YAML"
-        raise StatementFileError(path, line, f"front matter: {problem}") from None
+        raise _yaml_error(path, exc) from None
     if not isinstance(meta, dict):
         raise StatementFileError(path, 2, "front matter must be a mapping of keys to values")
-    body = "\n".join(lines[end + 1 :]).strip() + "\n"
-    return meta, _key_lines(front, 2), body
+    rest = lines[end + 1 :]
+    blank = next((i for i, line in enumerate(rest) if line.strip()), len(rest))
+    where = {**_key_lines(front, 2), BODY: end + 2 + blank}
+    return _File(path, meta, where, "\n".join(rest).strip() + "\n")
 
 
-def _text(path: Path, meta: dict[str, Any], where: dict[str, int], body: str) -> StatementText:
-    def fail(key: str, message: str) -> StatementFileError:
-        return StatementFileError(path, where.get(key, 2), message)
+def _read(path: Path) -> _File:
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StatementFileError(path, None, "file not found") from None
+    except IsADirectoryError:
+        raise StatementFileError(path, None, "is a folder, not a file") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise StatementFileError(path, line, "is not valid UTF-8") from None
+    return _split(path, content)
 
-    language = meta.get("language")
+
+def _language(file: _File, allowed: Collection[str] | None) -> str:
+    language = file.meta.get("language")
     if not isinstance(language, str) or not LANG_RE.match(language):
-        raise fail("language", "'language' must be a language code such as en, uk or ru")
-    title = meta.get("title")
+        raise file.error("language", "'language' must be a language code such as en, uk or ru")
+    if allowed is not None and language not in allowed:
+        raise file.error(
+            "language",
+            f"'language: {language}' is not one of this site's languages ({', '.join(allowed)})",
+        )
+    return language
+
+
+def _text(file: _File, allowed: Collection[str] | None) -> StatementText:
+    language = _language(file, allowed)
+    title = file.meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise fail("title", "'title' is required and must be text")
+        raise file.error("title", "'title' is required and must be text")
     if len(title) > MAX_TITLE:
-        raise fail("title", f"'title' is longer than {MAX_TITLE} characters")
-    demands = meta.get("demands", [])
+        raise file.error("title", f"'title' is longer than {MAX_TITLE} characters")
+    demands = file.meta.get("demands", [])
     if not isinstance(demands, list) or not all(isinstance(d, str) and d.strip() for d in demands):
-        raise fail("demands", "'demands' must be a list of non-empty texts")
-    for demand in demands:
-        if len(demand) > MAX_DEMAND:
-            raise fail("demands", f"a demand is longer than {MAX_DEMAND} characters")
-    if not body.strip():
-        raise StatementFileError(path, len(where) + 3, "the statement has no body text")
-    return StatementText(language, title.strip(), [d.strip() for d in demands], body, str(path))
+        raise file.error("demands", "'demands' must be a list of non-empty texts")
+    if any(len(demand) > MAX_DEMAND for demand in demands):
+        raise file.error("demands", f"a demand is longer than {MAX_DEMAND} characters")
+    if not file.body.strip():
+        raise file.error(BODY, "the statement has no body text")
+    size = len(file.body.encode())
+    if size > MAX_BODY_BYTES:
+        raise file.error(
+            BODY,
+            f"the text is {size // 1000} kB; a statement may have at most "
+            f"{MAX_BODY_BYTES // 1000} kB (about 30,000 words)",
+        )
+    return StatementText(
+        language, title.strip(), [d.strip() for d in demands], file.body, str(file.path)
+    )
 
 
-def _date(path: Path, meta: dict[str, Any], where: dict[str, int], key: str) -> dt.date | None:
-    value = meta.get(key)
+def html_warnings(path: Path | str, body: str, first_line: int) -> list[str]:
+    """Where BODY has raw HTML, which the page shows as plain text rather than running it."""
+    found = []
+    for token in _html_finder.parse(body):
+        pieces = [token] if token.type == "html_block" else []
+        pieces += [child for child in token.children or [] if child.type == "html_inline"]
+        for piece in pieces:
+            line = first_line + (token.map[0] if token.map else 0)
+            snippet = " ".join(piece.content.split())[:60]
+            found.append(
+                f"{path}, line {line}: raw HTML ({snippet}) is not used: "
+                "the page shows it as plain text"
+            )
+    return found
+
+
+def _date(file: _File, key: str) -> dt.date | None:
+    value = file.meta.get(key)
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    raise StatementFileError(path, where.get(key, 2), f"'{key}' must be a date like 2026-12-31")
+    raise file.error(key, f"'{key}: {value}' is not a date; write a real date like 2026-12-31")
 
 
-def parse(paths: list[Path]) -> StatementSource:
-    """Parse the primary file and its translations; raise on the first mistake."""
-    if not paths:
-        raise ValueError("no statement files given")
-    parsed = []
-    for path in paths:
-        try:
-            content = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise StatementFileError(path, 0, "file not found") from None
-        except UnicodeDecodeError as exc:
-            line = exc.object[: exc.start].count(b"\n") + 1
-            raise StatementFileError(path, line, "is not valid UTF-8") from None
-        parsed.append((path, *_split(path, content)))
+def _number(file: _File, key: str, minimum: int, message: str) -> int | None:
+    value = file.meta.get(key)
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or value < minimum
+    ):
+        raise file.error(key, message)
+    return value
 
-    path, meta, where, body = parsed[0]
-    unknown = sorted(set(meta) - PRIMARY_KEYS)
-    if unknown:
-        raise StatementFileError(path, where.get(unknown[0], 2), f"unknown key '{unknown[0]}'")
-    slug = meta.get("slug")
-    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
-        raise StatementFileError(
-            path, where.get("slug", 2), "'slug' must be lower-case letters, digits and hyphens"
-        )
-    goal = meta.get("goal")
-    if goal is not None and (not isinstance(goal, int) or isinstance(goal, bool) or goal < 1):
-        raise StatementFileError(path, where.get("goal", 2), "'goal' must be a positive number")
-    opens = _date(path, meta, where, "opens")
-    closes = _date(path, meta, where, "closes")
-    if opens and closes and closes <= opens:
-        raise StatementFileError(path, where["closes"], "'closes' must be after 'opens'")
-    primary = _text(path, meta, where, body)
-    languages = meta.get("languages", [primary.language])
+
+def _languages(file: _File, primary: str, allowed: Collection[str] | None) -> list[str]:
+    languages = file.meta.get("languages", [primary])
     if not isinstance(languages, list) or not all(
         isinstance(x, str) and LANG_RE.match(x) for x in languages
     ):
-        raise StatementFileError(
-            path, where.get("languages", 2), "'languages' must be a list of language codes"
+        raise file.error("languages", "'languages' must be a list of language codes")
+    if primary not in languages:
+        raise file.error("languages", f"'languages' must include '{primary}'")
+    other = [x for x in languages if allowed is not None and x not in allowed]
+    if other:
+        raise file.error(
+            "languages",
+            f"'languages': {', '.join(other)} is not among this site's languages "
+            f"({', '.join(allowed or ())})",
         )
-    if primary.language not in languages:
-        raise StatementFileError(
-            path, where.get("languages", 2), f"'languages' must include '{primary.language}'"
-        )
-    allow_no_email = meta.get("allow_no_email", False)
+    return list(dict.fromkeys(languages))
+
+
+def _primary(file: _File, allowed: Collection[str] | None) -> StatementSource:
+    unknown = sorted(set(file.meta) - PRIMARY_KEYS)
+    if unknown:
+        raise file.error(unknown[0], f"unknown key '{unknown[0]}'")
+    slug = file.meta.get("slug")
+    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 80:
+        raise file.error("slug", "'slug' must be lower-case letters, digits and hyphens")
+    goal = _number(file, "goal", 1, "'goal' must be a positive number")
+    opens, closes = _date(file, "opens"), _date(file, "closes")
+    if opens and closes and closes <= opens:
+        raise file.error("closes", "'closes' must be after 'opens'")
+    text = _text(file, allowed)
+    allow_no_email = file.meta.get("allow_no_email", False)
     if not isinstance(allow_no_email, bool):
-        raise StatementFileError(
-            path, where.get("allow_no_email", 2), "'allow_no_email' must be true or false"
-        )
-    retention = meta.get("retention_days")
-    if retention is not None and (not isinstance(retention, int) or retention < 0):
-        raise StatementFileError(
-            path, where.get("retention_days", 2), "'retention_days' must be a whole number"
-        )
-    public_key = meta.get("public_key")
+        raise file.error("allow_no_email", "'allow_no_email' must be true or false")
+    retention = _number(file, "retention_days", 0, "'retention_days' must be a whole number")
+    public_key = file.meta.get("public_key")
     if public_key is not None and not isinstance(public_key, str):
-        raise StatementFileError(path, where.get("public_key", 2), "'public_key' must be text")
+        raise file.error("public_key", "'public_key' must be text")
     source = StatementSource(
         slug=slug,
-        primary_language=primary.language,
-        languages=list(dict.fromkeys(languages)),
+        primary_language=text.language,
+        languages=_languages(file, text.language, allowed),
         goal=goal,
         opens=opens,
         closes=closes,
@@ -198,45 +288,51 @@ def parse(paths: list[Path]) -> StatementSource:
         allow_no_email=allow_no_email,
         retention_days=retention,
     )
-    source.texts[primary.language] = primary
+    source.texts[text.language] = text
+    return source
 
-    for path, meta, where, body in parsed[1:]:
-        unknown = sorted(set(meta) - TRANSLATION_KEYS)
-        if unknown:
-            raise StatementFileError(
-                path,
-                where.get(unknown[0], 2),
-                f"unknown key '{unknown[0]}' "
-                "(a translation has only slug, language, title, demands)",
-            )
-        if meta.get("slug") != slug:
-            raise StatementFileError(
-                path, where.get("slug", 2), f"'slug' must be '{slug}' as in {parsed[0][0]}"
-            )
-        translation = _text(path, meta, where, body)
-        if translation.language not in source.languages:
-            raise StatementFileError(
-                path,
-                where.get("language", 2),
-                f"language '{translation.language}' is not in the primary file's 'languages'",
-            )
-        if translation.language in source.texts:
-            raise StatementFileError(
-                path, where.get("language", 2), f"language '{translation.language}' is given twice"
-            )
-        if len(translation.demands) != len(primary.demands):
-            raise StatementFileError(
-                path,
-                where.get("demands", 2),
-                f"has {len(translation.demands)} demands "
-                f"but the primary file has {len(primary.demands)}",
-            )
-        source.texts[translation.language] = translation
+
+def _add_translation(
+    source: StatementSource, file: _File, primary: _File, allowed: Collection[str] | None
+) -> None:
+    unknown = sorted(set(file.meta) - TRANSLATION_KEYS)
+    if unknown:
+        raise file.error(
+            unknown[0],
+            f"unknown key '{unknown[0]}' (a translation has only slug, language, title, demands)",
+        )
+    if file.meta.get("slug") != source.slug:
+        raise file.error("slug", f"'slug' must be '{source.slug}' as in {primary.path}")
+    text = _text(file, allowed)
+    if text.language not in source.languages:
+        raise file.error(
+            "language", f"language '{text.language}' is not in the primary file's 'languages'"
+        )
+    if text.language in source.texts:
+        raise file.error("language", f"language '{text.language}' is given twice")
+    wanted = len(source.texts[source.primary_language].demands)
+    if len(text.demands) != wanted:
+        raise file.error(
+            "demands", f"has {len(text.demands)} demands but the primary file has {wanted}"
+        )
+    source.texts[text.language] = text
+
+
+def parse(paths: list[Path], languages: Collection[str] | None = None) -> StatementSource:
+    """Parse the primary file and its translations; raise on the first mistake.
+
+    LANGUAGES, when given, are the codes the site serves: any other is refused, by file
+    and line, with the list of those allowed.
+    """
+    if not paths:
+        raise ValueError("no statement files given")
+    files = [_read(path) for path in paths]
+    source = _primary(files[0], languages)
+    for file in files[1:]:
+        _add_translation(source, file, files[0], languages)
     missing = [x for x in source.languages if x not in source.texts]
     if missing:
-        raise StatementFileError(
-            parsed[0][0],
-            where.get("languages", 2),
-            f"no file given for language(s): {', '.join(missing)}",
-        )
+        raise files[0].error("languages", f"no file given for language(s): {', '.join(missing)}")
+    for file in files:
+        source.warnings += html_warnings(file.path, file.body, file.where[BODY])
     return source

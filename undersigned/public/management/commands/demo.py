@@ -34,7 +34,9 @@ class Command(BaseCommand):
             call_command("keygen", out=keys, stdout=self.stdout)
         public_key = (keys / "organisers.pub").read_text().strip()
         demo = Path(__file__).resolve().parents[3] / "demo"
-        result = import_statement(parse([demo / f for f in DEMO_FILES]), public_key=public_key)
+        languages = [code for code, _name in settings.LANGUAGES]
+        source = parse([demo / f for f in DEMO_FILES], languages=languages)
+        result = import_statement(source, public_key=public_key)
         statement = result.statement
         if statement.state == Statement.State.DRAFT:
             statement.publish()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from undersigned.lib.statement_files import StatementFileError, parse
@@ -26,14 +27,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, files: list[Path], public_key: Path | None, **opts: Any) -> None:
         try:
-            source = parse(files)
+            source = parse(files, languages=[code for code, _name in settings.LANGUAGES])
             key = public_key.read_text().strip() if public_key else None
             result = import_statement(source, public_key=key)
         except StatementFileError as exc:
-            raise CommandError(f"{exc.path}, line {exc.line}: {exc.message}") from None
+            raise CommandError(f"{exc.location}: {exc.message}") from None
         except (StatementError, OSError) as exc:
             raise CommandError(str(exc)) from None
         statement = result.statement
+        for warning in source.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
         verb = "Created" if result.created else "Updated"
         self.stdout.write(f"{verb} statement '{statement.slug}' ({statement.state}).")
         for item in result.new_versions:
