@@ -40,8 +40,9 @@ makemessages: | $(BIN)/python
 		../$(BIN)/python -m django makemessages --settings=undersigned.settings \
 		$(foreach l,$(LOCALES),-l $(l)) --no-obsolete --no-location -e html,txt,py
 
+# `make demo PORT=8101` serves on another port (SERVE_PORT=8101 works too).
 demo: install
-	$(BIN)/undersigned demo
+	$(BIN)/undersigned demo $(if $(PORT),--port $(PORT))
 
 lint: install-test
 	$(BIN)/ruff check .

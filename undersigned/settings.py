@@ -107,7 +107,8 @@ LOG_KEY = env("LOG_KEY") or _local["LOG_KEY"]  # the count log's signing key (st
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without SITE_URL, links point at the port this machine serves on (SERVE_PORT, --port).
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env_int('SERVE_PORT', 8000)}").rstrip("/")
 SITE_NAME = env("SITE_NAME", "undersigned")
 
 INSTALLED_APPS = [

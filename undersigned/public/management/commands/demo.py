@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from undersigned.lib.statement_files import parse
+from undersigned.public.management.commands.serve import use_port
 from undersigned.statements.models import Statement
 from undersigned.statements.roles import ORGANISERS, ensure_groups
 from undersigned.statements.services import import_statement
@@ -19,13 +20,17 @@ DEMO_ORGANISER = "organiser@example.org"
 
 
 class Command(BaseCommand):
-    help = "Prepare a demo instance in the data folder and serve it on http://127.0.0.1:8000."
+    help = (
+        "Prepare a demo instance in the data folder and serve it on http://127.0.0.1:8000 "
+        "(or --port, or SERVE_PORT)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-serve", action="store_true", help="Prepare only.")
         parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
 
     def handle(self, *args: Any, no_serve: bool, port: int, **opts: Any) -> None:
+        use_port(port)
         data = settings.DATA_DIR
         self.stdout.write(f"Data folder: {data}")
         call_command("migrate", verbosity=0, interactive=False)

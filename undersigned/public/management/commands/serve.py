@@ -66,6 +66,12 @@ def granian_command(
     return [*command, "undersigned.wsgi:application"]
 
 
+def use_port(port: int) -> None:
+    """Serve on PORT: the server and worker processes read it, and without SITE_URL their
+    email links and hreflang point at it (settings.py)."""
+    os.environ["SERVE_PORT"] = str(port)
+
+
 class Command(BaseCommand):
     help = "Serve the site with the production WSGI server (granian), optionally with the worker."
 
@@ -93,6 +99,7 @@ class Command(BaseCommand):
         access_log: bool,
         **opts: Any,
     ) -> None:
+        use_port(port)
         command = granian_command(host, port, workers, threads, access_log)
         if not with_worker:
             os.execv(command[0], command)  # noqa: S606 (no shell: a fixed argument list)
