@@ -131,9 +131,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "undersigned.public.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Public responses only: no page with a CSRF token or a cookie (BREACH).
+    "undersigned.public.compression.PublicGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Django's empty 405 answers become a page in the visitor's language.
+    "undersigned.public.errors.StyledErrorsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Sessions, staff log-in (with OTP) and messages, under /control/ and /admin/ only.
     "undersigned.public.middleware.StaffOnlyMiddleware",
@@ -301,6 +305,7 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [SITE_URL]
+CSRF_FAILURE_VIEW = "undersigned.public.errors.csrf_failure"
 
 # Proxies whose X-Forwarded-For we believe; empty means use the socket address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -3,10 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from undersigned.public import tlog_views
+
+from undersigned.public import errors
 from undersigned.public import views as public_views
+
+handler400 = errors.bad_request
+handler403 = errors.forbidden
+handler404 = errors.not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("healthz", public_views.healthz, name="healthz"),
+    path("robots.txt", errors.robots_txt, name="robots_txt"),
+    path("favicon.ico", errors.favicon, name="favicon"),
     path("count/<slug:slug>.json", public_views.count, name="count"),
     path("pow/<slug:slug>.json", public_views.challenge, name="challenge"),
     # The count log (C2SP tlog-tiles); its origin line is SITE_URL's host and path + log/<slug>.

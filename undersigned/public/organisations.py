@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.lib import organisations, tokens
 from undersigned.lib.clientid import client_address
@@ -101,7 +101,7 @@ def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "public/endorsement_confirm.html", context)
 
 
-@require_GET
+@require_safe
 @cache_control(**PUBLIC_CACHE)
 def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
@@ -110,7 +110,7 @@ def _statement_context(
     }
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     statements = list(Statement.objects.filter(state__in=["published", "closed"]))
     if len(statements) == 1:
@@ -119,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.html", {"statements": listing})
 
 
-@require_GET
+@require_safe
 @cache_control(**PUBLIC_CACHE)
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
@@ -165,7 +165,7 @@ def _thanks_url(language: str, slug: str) -> str:
     return reverse("thanks", args=[slug])
 
 
-@require_GET
+@require_safe
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     statement = _public_statement(slug)
     unverified = request.GET.get("unverified") == "1" and statement.allow_no_email
@@ -287,7 +287,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "public/manage.html", context, status=400 if form.errors else 200)
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=2, stale_while_revalidate=30)
 def count(request: HttpRequest, slug: str) -> JsonResponse:
     statement = _public_statement(slug)
@@ -297,7 +297,7 @@ def count(request: HttpRequest, slug: str) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def challenge(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh proof-of-work challenge, fetched by pow.js: the cached page carries none."""
