@@ -209,6 +209,14 @@ def _signature_for(token: str, field: str, only: tuple[str, ...] | None = None) 
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
+    match = request.resolver_match
+    if tokens.well_formed(match.kwargs.get("token", "") if match else ""):
+        # A whole link that matches nothing: it was real once, or never was.
+        gone = _(
+            "A link stops working when the signature or endorsement it belongs to is "
+            "withdrawn or erased, and when it was never confirmed and has since been deleted."
+        )
+        return _problem(request, _("This link no longer works"), gone, 404)
     return _problem(
         request,
         _("This link is not valid"),

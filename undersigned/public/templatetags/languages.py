@@ -7,7 +7,9 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -38,8 +40,17 @@ def language_links(context: Any) -> list[dict[str, str]]:
         # The sign URL only takes POSTs: a switch from a page with form errors goes to the
         # statement itself.
         url = f"/{code}/{statement.slug}/" if on_statement else in_language(request.path, code)
-        links.append({"code": code, "name": get_language_info(code)["name_local"], "url": url})
+        link = {"code": code, "name": get_language_info(code)["name_local"], "url": url}
+        if statement is not None and code not in statement.languages:
+            link["note"] = untranslated_note(code)
+        links.append(link)
     return links
+
+
+def untranslated_note(code: str) -> str:
+    """Said in language CODE, beside its name: the menus change, the statement's text not."""
+    with translation.override(code):
+        return _("(the statement is not translated)")
 
 
 @register.filter
