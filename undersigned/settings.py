@@ -107,7 +107,6 @@ LOG_KEY = env("LOG_KEY") or _local["LOG_KEY"]  # the count log's signing key (st
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-# Without SITE_URL, links point at the port this machine serves on (SERVE_PORT, --port).
 SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env_int('SERVE_PORT', 8000)}").rstrip("/")
 SITE_NAME = env("SITE_NAME", "undersigned")
 
@@ -131,12 +130,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "undersigned.public.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Public responses only: no page with a CSRF token or a cookie (BREACH).
     "undersigned.public.compression.PublicGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's empty 405 answers become a page in the visitor's language.
     "undersigned.public.errors.StyledErrorsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Sessions, staff log-in (with OTP) and messages, under /control/ and /admin/ only.
@@ -282,13 +279,10 @@ MODERATION_REPLY_TO = env("MODERATION_REPLY_TO")
 # Public pages carry no cookie; staff pages use a session that expires.
 SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 HTTPS = SITE_URL.startswith("https://")
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
