@@ -55,6 +55,14 @@ class Statement(models.Model):
             raise StatementError(_("Only a draft can be published."))
         if not self.versions.filter(is_current=True).exists():
             raise StatementError(_("A statement needs its text before it is published."))
+        if not self.public_key:
+            # Published without it, the page would only say it takes no signatures.
+            raise StatementError(
+                _(
+                    "This statement has no organisers' public key, so nobody could sign it. "
+                    "Add the key (made with undersigned keygen) before publishing."
+                )
+            )
         self.state = self.State.PUBLISHED
         self.published_at = timezone.now()
         self.save(update_fields=["state", "published_at"])
