@@ -2,6 +2,7 @@
 
     python bench/pow_solve.py            # 20 page loads in headless Chromium
     python bench/pow_solve.py --loads 50
+    python bench/pow_solve.py --max-number 1000000   # what a higher difficulty would cost
 
 Starts the real site (`undersigned serve` + worker, as the tests do), opens the statement
 page in Debian's Chromium N times, each in a fresh context (no cache), and measures the time
@@ -59,9 +60,15 @@ def measure(url: str, loads: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument(
+        "--max-number", type=int, help="POW_MAX_NUMBER to try (default: the site's setting)"
+    )
     args = parser.parse_args()
     mailbox = Mailbox().start()
-    site = LiveSite(mailbox, extra_env=RELAXED_LIMITS).prepare()
+    env = dict(RELAXED_LIMITS)
+    if args.max_number:
+        env["POW_MAX_NUMBER"] = str(args.max_number)
+    site = LiveSite(mailbox, extra_env=env).prepare()
     site.start()
     try:
         with urllib.request.urlopen(f"{site.url}/pow/{SLUG}.json") as answer:  # noqa: S310

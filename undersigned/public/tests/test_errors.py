@@ -94,3 +94,18 @@ def test_favicon_ico_is_the_sites_icon() -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert b"<svg" in response.content
+
+
+def test_a_view_that_fails_answers_with_the_styled_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    make_statement()
+
+    def broken(statement: object) -> dict[str, int]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("undersigned.public.views.counts_for", broken)
+    client = Client(raise_request_exception=False, headers={"Accept-Language": "ru"})
+    response = client.get("/ru/stop-the-war/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "<h1>На нашей стороне что-то пошло не так</h1>" in body and "site.css" in body
+    assert "the database went away" not in body
