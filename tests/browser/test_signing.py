@@ -101,7 +101,7 @@ def test_read_sign_confirm_withdraw(visit: Any, site: LiveSite, language: str) -
     assert f"Test Signer {language}" not in page.locator(".signers").inner_text()
 
     page.goto(f"{site.url}/{language}/confirm/{'x' * 32}/")
-    assert page.locator("h1").inner_text() == t(language, "This link is not valid")
+    assert page.locator("h1").inner_text() == t(language, "This link does not work")
     v.inspect("link-invalid")
     v.validate_html()
 

@@ -216,7 +216,7 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
             "A link stops working when the signature or endorsement it belongs to is "
             "withdrawn or erased, and when it was never confirmed and has since been deleted."
         )
-        return _problem(request, _("This link no longer works"), gone, 404)
+        return _problem(request, _("This link does not work"), gone, 404)
     return _problem(
         request,
         _("This link is not valid"),

@@ -107,7 +107,7 @@ def test_an_old_confirm_link_after_withdrawal_says_why_it_stopped() -> None:
     response = Client().get(f"/en/confirm/{confirm}/")
     page = response.content.decode()
     assert response.status_code == 404
-    assert "This link no longer works" in page and "withdrawn or erased" in page
+    assert "<h1>This link does not work</h1>" in page and "withdrawn or erased" in page
     assert "copied the whole link" not in page
     # A link cut short still gets the advice that fits it.
     cut = Client().get(f"/en/confirm/{confirm[:20]}/").content.decode()
