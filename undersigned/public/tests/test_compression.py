@@ -7,10 +7,13 @@ import io
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 
 from undersigned.lib.microcache import MicroCache
+from undersigned.statements.models import Signature
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +34,23 @@ def test_staff_pages_with_a_csrf_token_are_never_compressed() -> None:
     response = Client(headers={"Accept-Encoding": "gzip"}).get("/control/login/")
     assert b"csrfmiddlewaretoken" in response.content
     assert not response.has_header("Content-Encoding")
+
+
+def test_pages_opened_from_an_email_link_are_never_compressed() -> None:
+    statement = make_statement()
+    signature, message = Signature.sign(
+        statement, language="en", name="Anna K", email="anna@example.org", country="UA"
+    )
+    assert signature is not None and message is not None
+    token = message.open_payload()["manage_token"]
+    response = Client(headers={"Accept-Encoding": "gzip"}).get(f"/en/manage/{token}/")
+    assert response.status_code == 200 and not response.has_header("Content-Encoding")
+
+
+def test_static_files_are_compressed() -> None:
+    response = Client(headers={"Accept-Encoding": "gzip"}).get("/static/undersigned/site.css")
+    assert response["Content-Encoding"] == "gzip"
+    assert b"undersigned" in gzip.decompress(b"".join(response.streaming_content))  # type: ignore[attr-defined]
 
 
 def call(app: Any, path: str, encoding: str | None) -> tuple[str, dict[str, str], bytes]:
@@ -57,9 +77,16 @@ def call(app: Any, path: str, encoding: str | None) -> tuple[str, dict[str, str]
 def test_the_micro_cache_gives_each_client_the_encoding_it_asked_for() -> None:
     make_statement()
     app = MicroCache(get_wsgi_application(), r"/en/[-a-z]+/", ttl=60)
-    first = call(app, PAGE, "gzip")
-    plain = call(app, PAGE, None)
-    again = call(app, PAGE, "gzip")
+    # As Django's test client does: the test's transaction must outlive each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        first = call(app, PAGE, "gzip")
+        plain = call(app, PAGE, None)
+        again = call(app, PAGE, "gzip")
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert first[1]["content-encoding"] == "gzip" and again[1]["content-encoding"] == "gzip"
     assert "content-encoding" not in plain[1] and plain[2].startswith(b"<!doctype html>")
     assert gzip.decompress(again[2]) == plain[2]
