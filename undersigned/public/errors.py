@@ -32,8 +32,10 @@ Disallow: /pow/
 """
 
 
-def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    context = {"title": title, "message": message, "status": status}
+def _page(
+    request: HttpRequest, status: int, title: str, message: str, statement: str = ""
+) -> HttpResponse:
+    context = {"title": title, "message": message, "status": status, "statement_slug": statement}
     return render(request, "public/error.html", context, status=status)
 
 
@@ -90,7 +92,9 @@ def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
         message = _("This address only takes a form sent from the page. Please open the page.")
     else:
         message = _("This address cannot be used this way. Please open it in your browser.")
-    response = _page(request, 405, _("This page cannot be opened this way"), message)
+    match = request.resolver_match
+    slug = str(match.kwargs.get("slug", "")) if match else ""
+    response = _page(request, 405, _("This page cannot be opened this way"), message, slug)
     response["Allow"] = allowed
     return response
 

@@ -40,6 +40,8 @@ def test_get_on_a_form_address_explains_instead_of_an_empty_405(url: str) -> Non
     assert response.status_code == 405 and response["Allow"] == "POST"
     body = response.content.decode()
     assert "site.css" in body and "<h1>" in body
+    language = url.split("/")[1]
+    assert f'<a href="/{language}/stop-the-war/">' in body  # back to the statement
     if url.startswith("/uk/"):
         assert "Цю сторінку не можна відкрити так" in body
 
