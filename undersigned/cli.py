@@ -16,11 +16,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command, execute_from_command_line
 from django.db import connection
 
-# Commands that need no database, or that manage migrations themselves.
+# Commands that need no database (keygen, and the verifier's and witness's commands, which
+# run on other people's machines), or that manage migrations themselves.
 NO_DATABASE = {
     "help",
     "version",
     "keygen",
+    "verify",
+    "verify-receipt",
+    "witness",
     "check",
     "migrate",
     "makemigrations",
