@@ -64,6 +64,7 @@ test-postgres:
 bench: install-test
 	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/pow_solve.py --loads 20
 
 # Where the time of a sign request goes (pyinstrument).
 profile: install-test
