@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import segno
@@ -45,6 +46,12 @@ from undersigned.statements.models import (
     record,
 )
 from undersigned.statements.roles import ORGANISERS, has_role, is_moderator
+
+
+def grouped_secret(key: bytes) -> str:
+    """The TOTP key as an app asks for it when typed by hand: base32, in groups of four."""
+    text = base64.b32encode(key).decode("ascii").rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def _next(request: HttpRequest) -> str:
@@ -113,7 +120,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             return redirect("control:home")
         form.add_error("token", _("This code is not right. Check your device's clock and retry."))
     qr = segno.make(device.config_url, error="m").svg_inline(scale=4, light="white")
-    context = {"form": form, "qr": mark_safe(qr), "uri": device.config_url}  # noqa: S308
+    context = {
+        "form": form,
+        "qr": mark_safe(qr),  # noqa: S308 (segno's own SVG of our own URL)
+        "secret": grouped_secret(device.bin_key),
+        "uri": device.config_url,
+    }
     return render(request, "control/two_factor.html", context, status=400 if form.errors else 200)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -66,6 +67,10 @@ def test_first_login_leads_to_the_two_factor_setup() -> None:
     html = page.content.decode()
     assert page.status_code == 200 and "<svg" in html and "otpauth://totp/" in html
     device = TOTPDevice.objects.get(user=user, confirmed=False)
+    # The key as text too, for a person who types it into an app: base32 in groups of four.
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    assert f'<code id="totp-secret" class="secret">{grouped}</code>' in html
     assert client.post("/control/two-factor/", {"token": "123"}).status_code == 400
     with time_machine.travel(time.time() + 60, tick=False):
         response = client.post("/control/two-factor/", {"token": totp_code(device)})
@@ -177,3 +182,11 @@ def test_the_admin_needs_the_second_factor_too() -> None:
     response = password_only.get(response["Location"])
     assert response.status_code == 302 and response["Location"].startswith("/control/login/")
     assert staff_client(admin).get("/admin/").status_code == 200
+
+
+def test_staff_pages_send_a_referrer_policy_chromium_logs_in_with() -> None:
+    """no-referrer makes Chromium post "Origin: null", which Django's CSRF check refuses;
+    same-origin sends the origin to the site itself and nothing to other sites."""
+    response = Client().get(URL)
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in response.content.decode()
