@@ -83,7 +83,9 @@ def login(request: HttpRequest) -> HttpResponse:
         throttle.failed(request, username)
         # The typed name is kept only when it names a real account: a password typed into the
         # wrong box must never land in the log.
-        known = get_user_model().objects.filter(username=username).first()
+        # A name with a NUL byte names no account, and PostgreSQL refuses it in a query.
+        named = get_user_model().objects.filter(username=username)
+        known = None if "\x00" in username else named.first()
         record(known, "failed_login", reason="" if known else _("unknown account"))
         return render(request, "control/login.html", context, status=400)
     return render(request, "control/login.html", context)

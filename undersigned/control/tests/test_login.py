@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -190,3 +192,20 @@ def test_staff_pages_send_a_referrer_policy_chromium_logs_in_with() -> None:
     response = Client().get(URL)
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert '<meta name="referrer" content="same-origin">' in response.content.decode()
+
+
+def test_a_nul_byte_in_the_name_is_a_failed_login_not_a_server_error() -> None:
+    """PostgreSQL refuses text with NUL (psycopg.DataError, a 500): no query may carry one."""
+    make_user("max", MODERATORS)
+    sent: list[object] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.extend(params or ())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        response = login(Client(), "max\x00@example.org")
+    assert response.status_code == 400
+    assert not [p for p in sent if isinstance(p, str) and "\x00" in p]
+    entry = AuditEntry.objects.get()
+    assert entry.action == "failed_login" and entry.actor is None
