@@ -90,6 +90,7 @@ class DecisionForm(forms.Form):
             ("reject", _("Reject")),
             ("ask_more", _("Ask for more information")),
         ],
+        widget=forms.RadioSelect,
         error_messages={"required": _("Please choose what to do.")},
     )
     reason = forms.CharField(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -173,3 +175,31 @@ def test_bulk_names_one_another_moderator_decided_meanwhile(moderator: object) -
     assert "no longer waiting" in response.content.decode()
     b.refresh_from_db()
     assert b.state == "confirmed" and statement.counts()["organisations"] == 1
+
+
+def radios(html: str, name: str) -> dict[str, str]:
+    """{value: label text} of the radio buttons NAME as rendered, each with its own label."""
+    found = {}
+    for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>', html):
+        assert 'type="radio"' in tag, tag
+        value = re.search(r'value="([^"]*)"', tag)
+        ident = re.search(r'id="([^"]+)"', tag)
+        assert value and ident, tag
+        label = re.search(rf'<label for="{ident.group(1)}">([^<]+)</label>', html)
+        assert label, f"no label for {tag}"
+        found[value.group(1)] = label.group(1).strip()
+    return found
+
+
+def test_the_decision_renders_as_radio_buttons_with_labels(moderator: object) -> None:
+    endorsement = make_endorsement(make_statement())
+    client = staff_client(moderator)
+    html = client.get(f"{QUEUE}{endorsement.pk}/").content.decode()
+    assert "<option" not in html and 'for="None"' not in html
+    assert radios(html, "action") == {
+        "approve": "Approve",
+        "reject": "Reject",
+        "ask_more": "Ask for more information",
+    }
+    html = client.get(QUEUE).content.decode()
+    assert radios(html, "action") == {"approve": "Approve", "reject": "Reject"}
