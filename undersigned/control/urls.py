@@ -1,19 +1,26 @@
 from django.urls import path
 
-from undersigned.control import views, witnesses
+from undersigned.control import witnesses
+from undersigned.control.views import auth, dashboard, defence, moderation
 
 app_name = "control"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.login, name="login"),
-    path("logout/", views.logout, name="logout"),
-    path("two-factor/", views.two_factor, name="two_factor"),
-    path("password/", views.password, name="password"),
-    path("endorsements/", views.queue, name="queue"),
-    path("endorsements/<int:pk>/", views.endorsement, name="endorsement"),
-    path("statements/<slug:slug>/invites/", views.invites, name="invites"),
-    path("audit/", views.audit, name="audit"),
+    path("", dashboard.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("two-factor/", auth.two_factor, name="two_factor"),
+    path("password/", auth.password, name="password"),
+    path("endorsements/", moderation.queue, name="queue"),
+    path("endorsements/<int:pk>/", moderation.endorsement, name="endorsement"),
+    path("statements/<slug:slug>/invites/", moderation.invites, name="invites"),
+    path("audit/", moderation.audit, name="audit"),
+    path("quarantine/", defence.quarantine, name="quarantine"),
+    path("invalidations/", defence.invalidations, name="invalidations"),
+    path("invalidations/<int:pk>/undo/", defence.undo, name="undo"),
+    path("trending/", defence.trending, name="trending"),
+    path("blocklist/", defence.blocklist, name="blocklist"),
+    path("blocklist/<int:pk>/delete/", defence.unblock, name="unblock"),
     path("witnesses/", witnesses.witnesses, name="witnesses"),
     path("witnesses/<int:pk>/retire/", witnesses.retire, name="retire_witness"),
 ]

@@ -94,7 +94,7 @@ def _alert_organisers(row: TrendingSource) -> None:
         "signatures": row.signatures,
         "quarantined": row.quarantined,
         "hour": row.hour.strftime("%Y-%m-%d %H:00 UTC"),
-        "admin_url": f"{settings.SITE_URL}/admin/statements/trendingsource/",
+        "admin_url": f"{settings.SITE_URL}/control/trending/",
     }
     for address in recipients:
         OutboxMessage.queue(

@@ -82,32 +82,44 @@ def test_the_admin_shows_it_read_only() -> None:
 
 def test_admin_changes_and_actions_are_recorded() -> None:
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
     root = get_user_model().objects.create_superuser(
         "root@example.org", "root@example.org", "x" * 20
     )
-    statement = make_statement(state="draft")
-    client = staff_client(root)
-    response = client.post(
-        "/admin/statements/statement/",
-        {"action": "publish", "_selected_action": [statement.pk]},
+    group = Group.objects.create(name="helpers")
+    response = staff_client(root).post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": "volunteers"}
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="edit")
-    assert (entry.actor, entry.object_id, entry.reason) == (root, str(statement.pk), "published")
+    assert (entry.actor, entry.object_id) == (root, str(group.pk))
 
 
 def test_admin_deletions_are_recorded_and_outlive_the_row() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    root = get_user_model().objects.create_superuser(
+        "root@example.org", "root@example.org", "x" * 20
+    )
+    group = Group.objects.create(name="gone")
+    response = staff_client(root).post(
+        "/admin/auth/group/",
+        {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="erase")
+    assert (entry.object_type, entry.object_label) == ("auth.group", "gone")
+
+
+def test_statements_and_signatures_are_not_in_the_django_admin() -> None:
+    """Every staff act is a /control/ page; the admin keeps accounts and the audit log."""
     from django.contrib.auth import get_user_model
 
     root = get_user_model().objects.create_superuser(
         "root@example.org", "root@example.org", "x" * 20
     )
-    statement = make_statement("gone", state="draft")
-    response = staff_client(root).post(
-        "/admin/statements/statement/",
-        {"action": "delete_selected", "_selected_action": [statement.pk], "post": "yes"},
-    )
-    assert response.status_code == 302
-    entry = AuditEntry.objects.get(action="erase")
-    assert (entry.object_type, entry.object_label) == ("statements.statement", "gone")
+    client = staff_client(root)
+    for model in ("statement", "signature", "blockedsource", "invalidationbatch"):
+        assert client.get(f"/admin/statements/{model}/").status_code == 404

@@ -234,6 +234,7 @@ def test_trending_records_busy_sources_and_alerts_organisers_once(statement: Sta
     alerts_sent = [m for m in mail.outbox if m.to == [organiser.email]]
     assert len(alerts_sent) == 2
     assert "6 signatures" in alerts_sent[0].body and "@" not in alerts_sent[0].subject
+    assert f"{settings.SITE_URL}/control/trending/" in alerts_sent[0].body
     assert report_trending(now=T0 + dt.timedelta(minutes=40)) == []
 
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.delivery.heartbeat import beat
 from undersigned.statements.models import Endorsement
 from undersigned.statements.retention import purge
 from undersigned.statements.tlog import tick as log_tick
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         next_purge = time.monotonic()
         next_report = next_log = 0.0
         while not stopping:
+            beat()  # the staff dashboard shows it, and warns when it stops
             # Every worker purges on its schedule; the purge is idempotent, so two workers
             # doing it at once only repeat work.
             if purge_every > 0 and time.monotonic() >= next_purge:
