@@ -1,7 +1,7 @@
 from django.urls import path
 
 from undersigned.control import witnesses
-from undersigned.control.views import auth, dashboard, defence, moderation
+from undersigned.control.views import auth, dashboard, defence, moderation, statements
 
 app_name = "control"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("password/", auth.password, name="password"),
     path("endorsements/", moderation.queue, name="queue"),
     path("endorsements/<int:pk>/", moderation.endorsement, name="endorsement"),
+    path("statements/", statements.statements, name="statements"),
+    path("upload/", statements.upload, name="upload"),
+    path("statements/<slug:slug>/", statements.statement, name="statement"),
+    path("statements/<slug:slug>/publish/", statements.publish, name="publish"),
+    path("statements/<slug:slug>/close/", statements.close, name="close"),
+    path("statements/<slug:slug>/versions/<int:pk>/", statements.version, name="version"),
     path("statements/<slug:slug>/invites/", moderation.invites, name="invites"),
     path("audit/", moderation.audit, name="audit"),
     path("quarantine/", defence.quarantine, name="quarantine"),
