@@ -11,6 +11,7 @@ from typing import Any
 
 from django_otp.oath import TOTP
 
+from tests.browser.conftest import run_axe
 from undersigned.test import LiveSite
 
 SLUG = "solidarity-against-war"
@@ -83,3 +84,23 @@ def log_out(page: Any, site: LiveSite) -> None:
 def shell(site: LiveSite, code: str) -> str:
     """Run CODE in the site's Django shell; its last line of output."""
     return site.cli("shell", "-c", code).strip().splitlines()[-1]
+
+
+def check(v: Any, label: str) -> None:
+    """axe-core at 360 and at 1280 px, nothing wider than the screen at 360, the HTML kept
+    for the Nu checker, screenshots at both widths (Visit.inspect)."""
+    page = v.page
+    page.wait_for_load_state("load")
+    page.set_viewport_size({"width": 360, "height": 800})
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 360, f"{label}: {wide} px wide at 360"
+    bullets = page.evaluate(
+        "[...document.querySelectorAll('header nav li')]"
+        ".map(li => getComputedStyle(li).listStyleType).filter(t => t !== 'none')"
+    )
+    assert not bullets, f"{label}: the menu has bullets"
+    v.inspect(label)  # axe at 360, screenshots at 360 and 1280
+    page.set_viewport_size({"width": 1280, "height": 800})
+    violations = run_axe(page)
+    assert not violations, f"{label} at 1280: axe found {violations}"
+    page.set_viewport_size({"width": 360, "height": 800})

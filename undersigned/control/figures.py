@@ -62,5 +62,5 @@ def figures(now: dt.datetime | None = None) -> Figures:
         endorsements_waiting=Endorsement.objects.filter(state__in=Endorsement.AWAITING).count(),
         emails_waiting=emails["waiting"],
         emails_failed=emails["failed"],
-        worker_seen=dt.datetime.fromtimestamp(seen, tz=dt.UTC) if seen is not None else None,
+        worker_seen=dt.datetime.fromtimestamp(int(seen), tz=dt.UTC) if seen is not None else None,
     )
