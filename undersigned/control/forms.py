@@ -51,7 +51,11 @@ class TokenForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     statement = forms.ModelChoiceField(
-        label=_("Statement"), queryset=Statement.objects.all(), required=False, to_field_name="slug"
+        label=_("Statement"),
+        queryset=Statement.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Any"),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     kind = forms.ChoiceField(

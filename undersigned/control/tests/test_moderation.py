@@ -203,3 +203,8 @@ def test_the_decision_renders_as_radio_buttons_with_labels(moderator: object) ->
     }
     html = client.get(QUEUE).content.decode()
     assert radios(html, "action") == {"approve": "Approve", "reject": "Reject"}
+
+
+def test_the_statement_filter_offers_any_statement(moderator: object) -> None:
+    html = staff_client(moderator).get(QUEUE).content.decode()
+    assert '<option value="" selected>Any</option>' in html and "---------" not in html
