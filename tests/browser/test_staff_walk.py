@@ -26,6 +26,7 @@ MODERATOR_PAGES = [
     "/control/quarantine/",
     "/control/invalidations/",
     "/control/trending/",
+    "/control/witnesses/",
     "/control/password/",
 ]
 ORGANISER_PAGES = [

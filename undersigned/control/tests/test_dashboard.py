@@ -77,3 +77,10 @@ def test_the_home_page_says_signatures_wait_for_release() -> None:
     assert '<a href="/control/quarantine/">Quarantined, waiting for release</a></dt><dd>2</dd>' in (
         html
     )
+
+
+def test_the_menu_leads_to_every_moderators_page() -> None:
+    html = staff_client(make_user("max", MODERATORS)).get("/control/").content.decode()
+    for url in ("endorsements", "quarantine", "invalidations", "trending", "witnesses"):
+        assert f'<a href="/control/{url}/"' in html, url
+    assert '<a href="/control/blocklist/"' not in html  # organisers only
