@@ -39,3 +39,11 @@ def test_one_true_answer_for_counted_and_quarantined_signers() -> None:
     assert counted == held
     assert "It now counts" not in held
     assert "some wait for a moderator" in held
+
+
+def test_the_answer_without_an_email_is_true_for_a_quarantined_signer_too() -> None:
+    """A quarantined signature without an email is not counted as unverified until a
+    moderator releases it; the (cached, shared) thanks page must not promise otherwise."""
+    make_statement(allow_no_email=True)
+    page = Client().get("/en/stop-the-war/thanks/?unverified=1").content.decode()
+    assert "Once it passes our checks against abuse, it is counted separately" in page
