@@ -146,3 +146,12 @@ def test_moderators_do_not_manage_statements(url: str) -> None:
     assert client.get(url).status_code == 403
     assert client.post("/control/statements/stop-the-war/publish/").status_code == 403
     assert Statement.objects.get().state == "draft"
+
+
+def test_publishing_without_a_public_key_is_refused_with_the_reason(organiser: Client) -> None:
+    make_statement(state="draft", public_key="")
+    page = html.unescape(organiser.get("/control/statements/stop-the-war/").content.decode())
+    assert "This statement has no organisers' public key" in page
+    response = organiser.post("/control/statements/stop-the-war/publish/", follow=True)
+    assert "nobody could sign it" in html.unescape(response.content.decode())
+    assert Statement.objects.get().state == "draft"
