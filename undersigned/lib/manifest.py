@@ -70,7 +70,11 @@ def load_verify_key(text: str) -> VerifyKey:
 
 
 def public_key_of(key: SigningKey) -> str:
-    return base64.b64encode(bytes(key.verify_key)).decode()
+    return public_key_of_verify(key.verify_key)
+
+
+def public_key_of_verify(key: VerifyKey) -> str:
+    return base64.b64encode(bytes(key)).decode()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from fpdf.fonts import FontFace
 FONT = "NotoSans"
 FONT_FILE: Path = fontpkg_noto_sans.ROOT / "files" / "NotoSans[wdth,wght].ttf"
 FONT_LICENCE: Path = fontpkg_noto_sans.ROOT / "LICENSE"
+# fontTools reports every glyph it keeps when fpdf2 subsets the font, at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 PAPERS = {"a4": "A4", "letter": "Letter"}
 # A fixed date in the PDF's metadata: the same content makes the same file.
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.public import organisations, tlog_views, views
+from undersigned.public import organisations, packages, tlog_views, views
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("<slug:slug>/endorse/", organisations.endorse, name="endorse"),
     path("<slug:slug>/organisations/", organisations.organisation_list, name="organisations"),
     path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
+    path("<slug:slug>/package.zip", packages.public_package, name="public_package"),
 ]

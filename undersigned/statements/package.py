@@ -1,0 +1,287 @@
+"""The delivery package of a statement: what goes in it, as files, in the active language.
+
+The organisers' `package` command adds the signers it decrypted on their own machine; the
+public package (a closed statement's page) has organisations and counts only. Every count
+follows the small-number rule (SUPPRESS_BELOW, lib/smallnumbers.py). The files are written
+here; lib/manifest.py hashes, signs and zips them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_countries import countries
+from nacl.signing import SigningKey
+from openpyxl import Workbook
+
+from undersigned.lib import deliverypdf, exports, manifest, smallnumbers
+from undersigned.statements.models import (
+    Endorsement,
+    Signature,
+    Statement,
+    StatementVersion,
+)
+
+SIGNER_COLUMNS = exports.TARGET_COLUMNS  # name, country, city, affiliation
+HOW_TO_CHECK = "how-to-check.txt"
+
+
+@dataclass
+class Signers:
+    """What the organisers' key opened: each signer as they chose to be shown."""
+
+    rows: list[dict[str, str]] = field(default_factory=list)
+    hidden: int = 0
+
+
+def labels() -> dict[str, str]:
+    return {
+        "counts": _("Counts"),
+        "figure": _("Figure"),
+        "count": _("Count"),
+        "by_country": _("Signers by country"),
+        "small_numbers": _(
+            "Counts below %(n)s are shown as “fewer than %(n)s”, and where one could be "
+            "worked out from the total, another count is withheld too."
+        )
+        % {"n": settings.SUPPRESS_BELOW},
+        "country": _("Country"),
+        "organisations": _("Organisations"),
+        "no_organisations": _("No organisation has endorsed this statement."),
+        "organisation": _("Organisation"),
+        "kind": _("Kind"),
+        "website": _("Website"),
+        "signers": _("Signers"),
+        "signers_note": _(
+            "Each signer as they chose to be shown. Those who asked not to be named are "
+            "only counted."
+        ),
+        "earlier_versions": _("Earlier versions"),
+        "language": _("Language"),
+        "date": _("Date"),
+        "title": _("Title"),
+        "version": _("Version {number} ({language}), {date}"),
+    }
+
+
+def shown(count: int | None, true: int) -> str:
+    """A count as published: the figure, "fewer than N", or withheld to protect another."""
+    if count is not None:
+        return str(count)
+    if smallnumbers.is_small(true, settings.SUPPRESS_BELOW):
+        return _("fewer than %(n)s") % {"n": settings.SUPPRESS_BELOW}
+    return _("withheld (small-number rule)")
+
+
+def _protected(rows: dict[str, int]) -> list[tuple[str, str]]:
+    table = smallnumbers.protect(rows, settings.SUPPRESS_BELOW)
+    return [(label, shown(table[label], true)) for label, true in rows.items()]
+
+
+def figures(statement: Statement, signers: Signers | None) -> list[tuple[str, str]]:
+    below = settings.SUPPRESS_BELOW
+    counts = statement.counts()
+    paper = 0  # paper signatures join the count with the paper model (issue 16, item 3)
+    total = counts["counted"] + paper
+    rows = _protected({_("Confirmed online"): counts["counted"], _("On paper"): paper})
+    rows.append((_("Total"), shown(smallnumbers.suppress(total, below), total)))
+    unverified = counts["unverified"]
+    rows.append(
+        (
+            _("Unverified (signed without an email, counted apart)"),
+            shown(smallnumbers.suppress(unverified, below), unverified),
+        )
+    )
+    if signers is not None:
+        rows += _protected(
+            {
+                _("Listed by name or initials"): len(signers.rows),
+                _("Not listed (asked not to be named)"): signers.hidden,
+            }
+        )
+    return rows
+
+
+def by_country(statement: Statement) -> list[tuple[str, str]]:
+    counted = (
+        Signature.objects.filter(statement=statement, counted=True)
+        .values_list("country")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    ordered = sorted(((str(code), n) for code, n in counted), key=lambda row: (-row[1], row[0]))
+    names = {code: str(countries.name(code) or code or _("Not given")) for code, _n in ordered}
+    table = smallnumbers.protect(dict(ordered), settings.SUPPRESS_BELOW)
+    return [(names[code], shown(table[code], n)) for code, n in ordered]
+
+
+def organisations(statement: Statement) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    approved = Endorsement.objects.filter(
+        statement=statement, state=Endorsement.State.APPROVED
+    ).order_by("country", "normalised_name", "pk")
+    grouped: dict[str, list[tuple[str, str, str]]] = {}
+    for endorsement in approved:
+        country = str(endorsement.country.name or endorsement.country.code)
+        kind = str(endorsement.get_kind_display())
+        grouped.setdefault(country, []).append((endorsement.name, kind, endorsement.website))
+    return sorted(grouped.items())
+
+
+def texts(statement: Statement) -> list[deliverypdf.Text]:
+    order = {language: n for n, language in enumerate(statement.languages)}
+    versions = sorted(
+        StatementVersion.objects.filter(statement=statement),
+        key=lambda v: (order.get(v.language, len(order)), v.language, -v.number),
+    )
+    return [
+        deliverypdf.Text(
+            language=v.language,
+            number=v.number,
+            title=v.title,
+            demands=[str(d) for d in v.demands],
+            body=v.body_markdown,
+            dated=v.created_at.date().isoformat(),
+            content_hash=v.content_hash,
+            current=v.is_current,
+        )
+        for v in versions
+    ]
+
+
+def statement_address(statement: Statement, language: str | None = None) -> str:
+    """The statement's page in LANGUAGE (default: the active one, else the primary)."""
+    language = language or get_language() or statement.primary_language
+    if language not in statement.languages:
+        language = statement.primary_language
+    return f"{settings.SITE_URL}/{language}/{statement.slug}/"
+
+
+def build_files(statement: Statement, signers: Signers | None) -> dict[str, bytes]:
+    """Every file of the package but the manifest and its signature."""
+    title = statement.text(statement.primary_language).title
+    figure_rows = figures(statement, signers)
+    country_rows = by_country(statement)
+    organisation_rows = organisations(statement)
+    report = deliverypdf.Report(
+        title=title,
+        address=statement_address(statement),
+        labels=labels(),
+        texts=texts(statement),
+        figures=figure_rows,
+        by_country=country_rows,
+        organisations=organisation_rows,
+        signers=None if signers is None else [_signer_cells(r) for r in signers.rows],
+        signer_columns=[_("Name"), _("Country"), _("City"), _("Affiliation")],
+        about=_about(statement),
+    )
+    flat_organisations = [
+        {"country": country, "name": name, "kind": kind, "website": website}
+        for country, members in organisation_rows
+        for name, kind, website in members
+    ]
+    counts = [{"figure": label, "count": value} for label, value in figure_rows]
+    counts += [{"figure": label, "count": value} for label, value in country_rows]
+    files = {
+        "statement.pdf": deliverypdf.render(report),
+        "counts.csv": _csv(counts, ["figure", "count"]),
+        "organisations.csv": _csv(flat_organisations, ["country", "name", "kind", "website"]),
+    }
+    sheets = {"counts": (["figure", "count"], counts)}
+    sheets["organisations"] = (["country", "name", "kind", "website"], flat_organisations)
+    if signers is not None:
+        files["signers.csv"] = _csv(signers.rows, SIGNER_COLUMNS)
+        sheets["signers"] = (SIGNER_COLUMNS, signers.rows)
+    files["statement.xlsx"] = _xlsx(sheets)
+    return files
+
+
+def write(
+    out: str | Path | IO[bytes],
+    statement: Statement,
+    signers: Signers | None,
+    key: SigningKey | None,
+) -> bytes:
+    """Write the package zip to OUT; return its manifest."""
+    files = build_files(statement, signers)
+    public_key = manifest.public_key_of(key) if key is not None else ""
+    files[HOW_TO_CHECK] = how_to_check(statement, files, public_key).encode()
+    about = {
+        "statement": statement.slug,
+        "address": statement_address(statement),
+        "kind": "public" if signers is None else "full",
+        "made_at": timezone.now().isoformat(timespec="seconds"),
+        "language": get_language(),
+        "signing_key": public_key,
+    }
+    return manifest.write_package(out, files, about, key)
+
+
+def how_to_check(statement: Statement, files: dict[str, bytes], public_key: str) -> str:
+    title = statement.text(statement.primary_language).title
+    intro = _(
+        "How to check this package\n\n"
+        "This package was made for the statement “%(title)s” (%(address)s). "
+        "manifest.json lists the SHA-256 of every file in it."
+    ) % {"title": title, "address": statement_address(statement)}
+    if public_key:
+        steps = _(
+            "manifest.sig is an Ed25519 signature over the manifest's hash, made with the "
+            "organisers' signing key. If one byte of any file changed, the check fails and "
+            "names the file.\n\n"
+            "1. Get the organisers' public signing key from them directly, not from this "
+            "package. It must read:\n   %(key)s\n"
+            "2. With undersigned installed:\n"
+            "   undersigned verify-package statement.zip --public-key KEY\n"
+            "3. Without it, `sha256sum -c` on the lines below checks the files (but not the "
+            "signature)."
+        ) % {"key": public_key}
+    else:
+        steps = _(
+            "This package is not signed: the website made it, and it never holds the "
+            "organisers' signing key. The hashes show damage, not forgery; ask the "
+            "organisers for a signed package.\n\n"
+            "With undersigned installed: undersigned verify-package statement.zip\n"
+            "Without it, `sha256sum -c` on the lines below checks the files."
+        )
+    return f"{intro}\n\n{steps}\n\n{manifest.sha256sums(files)}"
+
+
+def _signer_cells(row: dict[str, str]) -> list[str]:
+    country = str(countries.name(row.get("country", "")) or row.get("country", ""))
+    return [row.get("name", ""), country, row.get("city", ""), row.get("affiliation", "")]
+
+
+def _about(statement: Statement) -> list[str]:
+    lines = [_("Package made on %(date)s.") % {"date": timezone.now().date().isoformat()}]
+    if statement.published_at:
+        lines.append(_("Published on %(date)s.") % {"date": statement.published_at.date()})
+    if statement.closed_at:
+        lines.append(_("Closed on %(date)s.") % {"date": statement.closed_at.date()})
+    return lines
+
+
+def _csv(rows: Iterable[dict[str, str]], columns: Sequence[str]) -> bytes:
+    out = io.StringIO(newline="")
+    exports.write_csv(rows, list(columns), out)
+    return out.getvalue().encode()
+
+
+def _xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[dict[str, str]]]]) -> bytes:
+    book = Workbook(write_only=True)
+    for name, (columns, rows) in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([exports.guard_cell(str(row.get(c, ""))) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
