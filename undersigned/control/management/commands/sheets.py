@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from undersigned.control.management.commands.flyer import printable_statement
+from undersigned.lib.pdfdoc import PAPERS
+from undersigned.statements import printed
+
+
+class Command(BaseCommand):
+    help = (
+        "Write numbered paper signature sheets for a statement, one page each, with the "
+        "columns the statement asks, a consent line, the sheet number and a QR code."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("slug")
+        parser.add_argument("--language", help="Language to print (default: primary).")
+        parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
+        parser.add_argument("--src", default="sheet", help="Source tag in the QR code.")
+        parser.add_argument("--first", type=int, default=1, help="Number of the first sheet.")
+        parser.add_argument("--count", type=int, default=1, help="How many sheets.")
+        parser.add_argument("--output", type=Path, required=True, help="PDF file to write.")
+
+    def handle(
+        self,
+        *args: Any,
+        slug: str,
+        language: str | None,
+        paper: str,
+        src: str,
+        first: int,
+        count: int,
+        output: Path,
+        **opts: Any,
+    ) -> None:
+        if first < 1 or not 1 <= count <= 1000:
+            raise CommandError("--first must be 1 or more and --count from 1 to 1000.")
+        statement, language = printable_statement(slug, language)
+        numbers = [f"{n:04d}" for n in range(first, first + count)]
+        pdf = printed.sheets(statement, language=language, paper=paper, source=src, numbers=numbers)
+        output.write_bytes(pdf)
+        self.stdout.write(f"{output}: sheets {numbers[0]}–{numbers[-1]} in {language}.")
