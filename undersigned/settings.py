@@ -328,10 +328,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
 # Seconds each server process reuses its own copy of a public page or count (0: off).
 MICRO_CACHE_SECONDS = env_int("MICRO_CACHE_SECONDS", 1)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)
-# P9: a published count below this shows as "fewer than N" (lib/smallnumbers.py).
-SUPPRESS_BELOW = env_int("SUPPRESS_BELOW", 10)
-if SUPPRESS_BELOW < 1:
-    raise ImproperlyConfigured("SUPPRESS_BELOW must be 1 or more")
+SUPPRESS_BELOW = env_int("SUPPRESS_BELOW", 10)  # P9: a count below it is "fewer than N"
 # Signers from these countries (ISO codes) are not listed unless they choose to be, and
 # get neutral emails (no statement title in subject or sender).
 HIGH_RISK_COUNTRIES = [c.upper() for c in env_list("HIGH_RISK_COUNTRIES", "RU,BY")]
@@ -341,7 +338,6 @@ NEUTRAL_SENDER_NAME = env("NEUTRAL_SENDER_NAME", "Notifications")
 DEFAULT_VISIBILITY = env_int("DEFAULT_VISIBILITY", 4)
 if DEFAULT_VISIBILITY not in (1, 2, 3, 4):
     raise ImproperlyConfigured("DEFAULT_VISIBILITY must be 1, 2, 3 or 4")
-
 # Retention (P8): `undersigned purge`, which the worker runs every PURGE_EVERY_MINUTES.
 UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 7)
 PURGE_EVERY_MINUTES = env_int("PURGE_EVERY_MINUTES", 60)
