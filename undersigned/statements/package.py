@@ -26,9 +26,11 @@ from openpyxl import Workbook
 from undersigned.lib import deliverypdf, exports, manifest, smallnumbers
 from undersigned.statements.models import (
     Endorsement,
+    PaperSignature,
     Signature,
     Statement,
     StatementVersion,
+    paper_count,
 )
 
 SIGNER_COLUMNS = exports.TARGET_COLUMNS  # name, country, city, affiliation
@@ -90,7 +92,7 @@ def _protected(rows: dict[str, int]) -> list[tuple[str, str]]:
 def figures(statement: Statement, signers: Signers | None) -> list[tuple[str, str]]:
     below = settings.SUPPRESS_BELOW
     counts = statement.counts()
-    paper = 0  # paper signatures join the count with the paper model (issue 16, item 3)
+    paper = paper_count(statement)
     total = counts["counted"] + paper
     rows = _protected({_("Confirmed online"): counts["counted"], _("On paper"): paper})
     rows.append((_("Total"), shown(smallnumbers.suppress(total, below), total)))
@@ -112,13 +114,16 @@ def figures(statement: Statement, signers: Signers | None) -> list[tuple[str, st
 
 
 def by_country(statement: Statement) -> list[tuple[str, str]]:
-    counted = (
-        Signature.objects.filter(statement=statement, counted=True)
-        .values_list("country")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    ordered = sorted(((str(code), n) for code, n in counted), key=lambda row: (-row[1], row[0]))
+    """Counted signers, online and on paper, by country (paper rows exist only for the
+    batches not undone)."""
+    totals: dict[str, int] = {}
+    for rows in (
+        Signature.objects.filter(statement=statement, counted=True),
+        PaperSignature.objects.filter(statement=statement),
+    ):
+        for code, n in rows.values_list("country").annotate(n=Count("id")).order_by():
+            totals[str(code)] = totals.get(str(code), 0) + n
+    ordered = sorted(totals.items(), key=lambda row: (-row[1], row[0]))
     names = {code: str(countries.name(code) or code or _("Not given")) for code, _n in ordered}
     table = smallnumbers.protect(dict(ordered), settings.SUPPRESS_BELOW)
     return [(names[code], shown(table[code], n)) for code, n in ordered]

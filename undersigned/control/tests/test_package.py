@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from undersigned.lib import manifest
+from undersigned.statements import paper
 from undersigned.statements.models import Signature, Statement, StatementVersion
 from undersigned.test import TEST_KEYS, make_endorsement, make_statement
 
@@ -113,7 +114,23 @@ def full(statement: Statement, keys: tuple[Path, str], tmp_path: Path) -> tuple[
             email=f"c{n}@u{n}.example.org",
             state="approved",
         )
+    add_paper(statement, canaries)
     return build(statement, keys[0], tmp_path / "statement.zip"), canaries
+
+
+def add_paper(statement: Statement, canaries: dict[int, list[str]]) -> None:
+    """20 paper signatures, five of each visibility, on two sheets."""
+    lines = ["sheet,name,email,country,city,affiliation,visibility,signed_on"]
+    for n in range(20):
+        visibility = n % 4 + 1
+        name, city, affiliation = (
+            f"Paper{visibility}x{n:02d} Person",
+            f"Papercity{n:02d}q",
+            f"Paperaff{n:02d}q",
+        )
+        lines.append(f"{n // 10 + 1:04d},{name},,UA,{city},{affiliation},{visibility},")
+        canaries[visibility] += [name, city, affiliation]
+    paper.import_rows(statement, paper.parse("\n".join(lines) + "\n"))
 
 
 def test_the_package_verifies_and_any_changed_byte_is_named(
@@ -168,7 +185,7 @@ def test_the_package_lists_signers_as_shown_and_counts_hidden_ones(
     path, _ = full
     members = manifest.read_members(io.BytesIO(path.read_bytes()))
     rows = list(csv.DictReader(io.StringIO(members["signers.csv"].decode())))
-    assert len(rows) == 150  # visibilities 1, 2 and 3 of 200
+    assert len(rows) == 165  # visibilities 1, 2 and 3 of 200 online and 20 on paper
     # n=1 name only, n=2 initials and country, n=3 hidden (left out), n=4 public.
     assert [row["name"] for row in rows[:3]] == [
         "Canary2x001 Surname001",
@@ -178,14 +195,15 @@ def test_the_package_lists_signers_as_shown_and_counts_hidden_ones(
     assert rows[1]["country"] == "UA" and rows[1]["city"] == "" and rows[2]["city"] == "Cityzz004"
     counts = dict(csv.reader(io.StringIO(members["counts.csv"].decode())))
     assert counts["Confirmed online"] == "200"
-    assert counts["Not listed (asked not to be named)"] == "50"
-    assert counts["Ukraine"] == "120" and counts["Poland"] == "40"
+    assert counts["On paper"] == "20" and counts["Total"] == "220"
+    assert counts["Not listed (asked not to be named)"] == "55"
+    assert counts["Ukraine"] == "140" and counts["Poland"] == "40"
     assert counts["Lithuania"] == counts["Belarus"] == "fewer than 10"
     # 3 + 2 could be read from the total minus the rest: Germany is withheld too.
     assert counts["Germany"] == "withheld (small-number rule)"
     book = load_workbook(io.BytesIO(members["statement.xlsx"]), read_only=True)
     assert book.sheetnames == ["counts", "organisations", "signers"]
-    assert len(list(book["signers"].rows)) == 151
+    assert len(list(book["signers"].rows)) == 166
 
 
 def test_the_pdf_holds_the_title_in_every_language_and_the_organisations(

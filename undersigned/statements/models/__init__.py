@@ -5,13 +5,14 @@ changes and how a new one is recorded. personal: the visibility choice and the f
 name a signer. endorsement: organisations' endorsements and founding invites. abuse: block
 rules, invalidation batches, trending sources. audit: the staff audit log and record().
 outbox: the durable email jobs that the delivery app sends. tlog: the count log's leaves,
-checkpoints, witnesses and cosignatures.
+checkpoints, witnesses and cosignatures. paper: signatures collected on paper, in batches.
 """
 
 from undersigned.statements.models.abuse import BlockedSource, InvalidationBatch, TrendingSource
 from undersigned.statements.models.audit import AuditEntry, record
 from undersigned.statements.models.endorsement import Endorsement, FoundingInvite
 from undersigned.statements.models.outbox import OutboxMessage
+from undersigned.statements.models.paper import PaperBatch, PaperSignature, paper_count
 from undersigned.statements.models.personal import ERASED_FIELDS, LINKING_FIELDS, Visibility
 from undersigned.statements.models.signature import Signature
 from undersigned.statements.models.statement import (
@@ -41,6 +42,8 @@ __all__ = [
     "LogCheckpoint",
     "LogLeaf",
     "OutboxMessage",
+    "PaperBatch",
+    "PaperSignature",
     "Signature",
     "Statement",
     "StatementError",
@@ -51,6 +54,7 @@ __all__ = [
     "counts_cache_key",
     "forget_deleted_pages",
     "is_high_risk",
+    "paper_count",
     "record",
     "statement_cache_key",
     "statement_memo",

@@ -29,6 +29,8 @@ class AuditEntry(models.Model):
         INVALIDATE = "invalidate", _("Invalidated")
         EXPORT = "export", _("Exported")
         ERASE = "erase", _("Erased")
+        PAPER_IMPORT = "paper_import", _("Imported paper signatures")
+        PAPER_UNDO = "paper_undo", _("Undid a paper import")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # SET_NULL, and the name kept as text, so deleting an account keeps its history.

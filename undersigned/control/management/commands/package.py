@@ -8,17 +8,20 @@ manifest is signed with the organisers' signing key (`keygen` writes it beside t
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django.utils import translation
+from tqdm import tqdm
 
 from undersigned.control.management.commands.export import Command as ExportCommand
-from undersigned.lib import manifest
+from undersigned.lib import exports, manifest, sealing
 from undersigned.statements import package
-from undersigned.statements.models import Statement
+from undersigned.statements.models import PaperSignature, Statement
 
 
 class Command(ExportCommand):
@@ -58,7 +61,9 @@ class Command(ExportCommand):
                 "differs. Use the key pair whose public key was given when importing it."
             )
         signers = package.Signers()
-        for row in self._rows(statement, private, for_target=True):
+        for row in chain(
+            self._rows(statement, private, for_target=True), self._paper(statement, private)
+        ):
             if row is None:
                 signers.hidden += 1
             else:
@@ -70,6 +75,20 @@ class Command(ExportCommand):
             f"{output}: {len(signers.rows)} signer(s) listed, {signers.hidden} counted only; "
             f"signed with {manifest.public_key_of(signer)}"
         )
+
+    def _paper(self, statement: Statement, private: Any) -> Iterator[dict[str, str] | None]:
+        """Paper signers as export --for-target shows online ones: the less public of what
+        was sealed and what the row says now."""
+        rows = PaperSignature.objects.filter(statement=statement).order_by("batch", "line")
+        for signature in tqdm(
+            rows.iterator(chunk_size=500), total=rows.count(), unit="paper", disable=None
+        ):
+            try:
+                record = sealing.unseal(private, bytes(signature.sealed))
+            except sealing.KeyError_:
+                raise CommandError("This private key does not open the paper signatures.") from None
+            visibility = max(int(record.get("visibility", 4)), signature.visibility)
+            yield exports.for_target(record, visibility)
 
     def _statement(self, slug: str) -> Statement:
         try:

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from undersigned.statements.models import Statement
+from undersigned.statements.paper import reconcile_paper
 from undersigned.statements.services import reconcile
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         for statement in Statement.objects.order_by("slug"):
             report = reconcile(statement, fix=fix)
             shown, actual, extra = report.shown, report.actual, report.extra
+            paper_shown, paper_rows = reconcile_paper(statement)
             self.stdout.write(
                 f"{statement.slug}: counted {actual['counted']} (shown {shown['counted']}), "
                 f"listed {actual['listed']} (shown {shown['listed']}), "
@@ -26,9 +28,9 @@ class Command(BaseCommand):
                 f"pending {extra['pending']}, withdrawn {extra['withdrawn']}, "
                 f"quarantined {extra['quarantined']} "
                 f"({extra['quarantined_confirmed']} confirmed, awaiting release), "
-                f"invalidated {extra['invalidated']}"
+                f"invalidated {extra['invalidated']}, paper {paper_rows} (shown {paper_shown})"
             )
-            if report.drift or extra["wrongly_flagged"]:
+            if report.drift or extra["wrongly_flagged"] or paper_shown != paper_rows:
                 drifted += 1
                 self.stdout.write(
                     self.style.WARNING(

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from undersigned.statements import paper
+from undersigned.statements.models import PaperSignature, Signature
+from undersigned.test import make_statement
+
+HEADER = "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
+
+
+def test_sheet_numbers_are_written_as_ranges() -> None:
+    assert paper.sheet_ranges(["0003", "0001", "0002", "0007", "0002", "A"]) == "0001–0003, 0007, A"
+
+
+def test_parse_takes_a_spreadsheets_bom_and_capitalised_headers() -> None:
+    text = "\ufeff" + HEADER.title() + "0001,Olena,,ua,,,,\n"
+    (row,) = paper.parse(text)
+    assert (row.line, row.sheet, row.country, row.visibility) == (2, "0001", "UA", 4)
+
+
+def test_parse_names_every_bad_line_at_once() -> None:
+    text = HEADER + "0001,A,,UA,,,,\n0001,,,UA,,,,\n0001,B,,ZZ,,,9,\n" + "0002,C,,UA,,,,\n"
+    with translation.override("en"), pytest.raises(paper.PaperImportError) as caught:
+        paper.parse(text)
+    assert [line for line, _problem in caught.value.lines] == [3, 4]
+    assert "name is empty" in caught.value.lines[0][1]
+    assert "ZZ is not a country code" in caught.value.lines[1][1]
+    assert "visibility must be 1, 2, 3 or 4" in caught.value.lines[1][1]
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(paper.PaperImportError):
+        paper.parse(HEADER)
+
+
+@pytest.mark.django_db
+def test_a_second_row_with_one_email_and_a_withdrawn_online_one_are_handled() -> None:
+    statement = make_statement()
+    gone, _m = Signature.sign(
+        statement, language="en", name="Gone", email="gone@example.org", country="UA"
+    )
+    assert gone is not None
+    gone.confirm()
+    gone.withdraw()
+    rows = paper.parse(
+        HEADER
+        + "0001,Twice,twice@example.org,UA,,,,\n"
+        + "0001,Twice again,TWICE@example.org,UA,,,,\n"
+        + "0002,Came back,gone@example.org,UA,,,,\n"
+    )
+    outcome = paper.import_rows(statement, rows)
+    assert outcome.skipped_lines == [3]
+    assert PaperSignature.objects.count() == 2 and outcome.batch.size == 2
