@@ -24,6 +24,7 @@ from undersigned.statements.models import (
     Statement,
     StatementError,
     counts_cache_key,
+    paper_count,
     statement_cache_key,
     statement_memo,
     statement_pk_key,
@@ -67,7 +68,7 @@ def counts_for(statement: Statement) -> dict[str, int]:
     key = counts_cache_key(statement.pk)
     counts = cache.get(key)
     if counts is None:
-        counts = statement.counts()
+        counts = statement.counts() | {"paper": paper_count(statement)}
         cache.set(key, counts, 1)
     return counts
 

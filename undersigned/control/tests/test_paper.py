@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.utils import translation
 
 from undersigned.lib import sealing
@@ -161,3 +162,13 @@ def test_a_draft_takes_no_paper_signatures(tmp_path: Path) -> None:
     rows = sheet_rows([], bad=False)[:1]
     with pytest.raises(CommandError, match="published or closed"):
         paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", rows)))
+
+
+def test_the_statement_page_shows_paper_apart_and_in_the_total(tmp_path: Path) -> None:
+    statement = make_statement()
+    online_signers(statement, 3)
+    rows = sheet_rows([], bad=False)[:12]
+    paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", rows)))
+    html = Client().get("/en/stop-the-war/").content.decode()
+    assert "<strong>3</strong> confirmed signatures" in html
+    assert "and 12 signatures collected on paper: 15 in all" in html
