@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.public import organisations, packages, tlog_views, views
+from undersigned.public import organisations, packages, tlog_views, views, withdraw
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/receipt/", tlog_views.receipt, name="receipt"),
     path("endorsement/<str:token>/", organisations.confirm_endorsement, name="confirm_endorsement"),
+    path(
+        "endorsement/<str:token>/withdraw/",
+        withdraw.withdraw_endorsement,
+        name="withdraw_endorsement",
+    ),
     path("invite/<str:token>/", organisations.invite, name="invite"),
     path("<slug:slug>/", views.statement_page, name="statement"),
     path("<slug:slug>/sign/", views.sign, name="sign"),

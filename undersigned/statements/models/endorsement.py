@@ -69,6 +69,7 @@ class Endorsement(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         MORE_INFO = "more_info_requested", _("More information requested")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the organisation")
 
     AWAITING = (State.CONFIRMED, State.MORE_INFO)
 
@@ -103,6 +104,9 @@ class Endorsement(models.Model):
     )
     confirm_token_hash = models.CharField(max_length=64, null=True, unique=True)
     confirm_expires_at = models.DateTimeField(null=True, blank=True)
+    # The link in the confirmation email with which the organisation withdraws (hash only).
+    manage_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     question = models.TextField(blank=True)
     decision_reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -175,7 +179,7 @@ class Endorsement(models.Model):
         now = now or timezone.now()
         cls._check_open(statement, invite, now)
         version = statement.text(language)
-        token, token_hash = tokens.new_token()
+        (token, token_hash), (manage, manage_hash) = tokens.new_token(), tokens.new_token()
         contact: dict[str, Any] = {"organisation": name, "contact_name": contact_name}
         contact |= {"contact_email": contact_email, "language": language}
         contact |= {"version": version.number, "endorsed_at": now.isoformat()}
@@ -196,6 +200,7 @@ class Endorsement(models.Model):
             founding=invite is not None,
             invite=invite,
             confirm_token_hash=token_hash,
+            manage_token_hash=manage_hash,
             confirm_expires_at=now + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS),
             created_at=now,
             quarantine_reasons=quarantine_reasons[:120],
@@ -203,17 +208,20 @@ class Endorsement(models.Model):
         endorsement.duplicate_of = endorsement.find_duplicate()
         endorsement.save(force_insert=True)
         if send_email:
-            endorsement._email_confirmation(contact_email, token)
+            endorsement._email_confirmation(contact_email, token, manage)
         return endorsement
 
-    def _email_confirmation(self, to: str, token: str) -> None:
+    def _email_confirmation(self, to: str, token: str, manage: str) -> None:
         url = f"{settings.SITE_URL}/{self.language}/endorsement/{token}/"
+        withdraw = f"{settings.SITE_URL}/{self.language}/endorsement/{manage}/withdraw/"
         OutboxMessage.queue(
             "endorse_confirm",
             to=to,
             language=self.language,
             statement=self.statement,
-            context={"extra": {"organisation": self.name, "confirm_url": url}},
+            context={
+                "extra": {"organisation": self.name, "confirm_url": url, "withdraw_url": withdraw}
+            },
         )
 
     @staticmethod
@@ -282,6 +290,28 @@ class Endorsement(models.Model):
     def approve(self, by: AbstractBaseUser, reason: str = "") -> None:
         self._decide(self.State.APPROVED, by, reason)
         self.statement.bump(organisations=1)
+
+    @transaction.atomic
+    def withdraw(self, now: dt.datetime | None = None) -> None:
+        """The organisation takes its endorsement back, through the link in its email.
+
+        It leaves the public list at once (only approved endorsements are shown) and the
+        count drops if it was approved. The server forgets the contact address and the link.
+        """
+        if self.state in (self.State.WITHDRAWN, self.State.REJECTED):
+            raise StatementError(_("This endorsement was already withdrawn or rejected."))
+        was_approved = self.state == self.State.APPROVED
+        self.state = self.State.WITHDRAWN
+        self.withdrawn_at = now or timezone.now()
+        self.contact_box = None
+        self.confirm_token_hash = self.manage_token_hash = None
+        self.save(
+            update_fields=[
+                "state", "withdrawn_at", "contact_box", "confirm_token_hash", "manage_token_hash"
+            ]
+        )  # fmt: skip
+        if was_approved:
+            self.statement.bump(organisations=-1)
 
     @transaction.atomic
     def reject(self, by: AbstractBaseUser, reason: str) -> None:
