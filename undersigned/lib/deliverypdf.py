@@ -52,10 +52,12 @@ def render(report: Report) -> bytes:
         pdf.paragraph(line, size=10, space=0)
     pdf.ln(4)
     _counts(pdf, report)
+    _texts(pdf, report)
+    pdf.add_page()
     _organisations(pdf, report)
     if report.signers is not None:
         _signers(pdf, report, report.signers)
-    _texts(pdf, report)
+    _earlier(pdf, report)
     return pdf.to_bytes()
 
 
@@ -105,6 +107,10 @@ def _texts(pdf: Document, report: Report) -> None:
         pdf.bullets(text.demands)
         pdf.ln(2)
         pdf.paragraph(text.body)
+
+
+def _earlier(pdf: Document, report: Report) -> None:
+    labels = report.labels
     earlier = [t for t in report.texts if not t.current]
     if earlier:
         pdf.add_page()

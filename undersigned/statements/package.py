@@ -172,7 +172,7 @@ def statement_address(statement: Statement, language: str | None = None) -> str:
 
 def build_files(statement: Statement, signers: Signers | None) -> dict[str, bytes]:
     """Every file of the package but the manifest and its signature."""
-    title = statement.text(statement.primary_language).title
+    title = statement.text(get_language() or statement.primary_language).title
     figure_rows = figures(statement, signers)
     country_rows = by_country(statement)
     organisation_rows = organisations(statement)
