@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -258,6 +259,32 @@ def undo(batch: PaperBatch, *, by: Any = None) -> int:
         batch.save(update_fields=["undone_at", "undone_by"])
         record(by, "paper_undo", batch, reason=f"sheets {batch.sheets}: {removed} removed")
     return removed
+
+
+def signed_on_paper(statement: Statement, digest: str) -> int:
+    return PaperSignature.objects.filter(statement=statement, email_digest=digest).count()
+
+
+def erase(statement: Statement, digest: str) -> int:
+    """Delete the paper signatures of the signer with email DIGEST; the count drops."""
+    with transaction.atomic():
+        found = list(
+            PaperSignature.objects.select_for_update().filter(
+                statement=statement, email_digest=digest
+            )
+        )
+        for signature in found:
+            PaperBatch.objects.filter(pk=signature.batch_id).update(size=F("size") - 1)
+            signature.delete()
+    return len(found)
+
+
+def purge_sealed(statement: Statement) -> int:
+    """Retention (P8): remove what names a paper signer; the rows still count."""
+    named = PaperSignature.objects.filter(statement=statement).filter(
+        Q(sealed__isnull=False) | Q(email_digest__isnull=False)
+    )
+    return named.update(sealed=None, email_digest=None)
 
 
 def reconcile_paper(statement: Statement) -> tuple[int, int]:

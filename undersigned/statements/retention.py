@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from undersigned.statements import paper
 from undersigned.statements.models import (
     LINKING_FIELDS,
     Endorsement,
@@ -120,6 +121,7 @@ def purge_sealed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
             ),
             batch_size,
         )
+        done += paper.purge_sealed(statement)
         # Any email still queued for it would carry an address; nothing needs sending now.
         OutboxMessage.objects.filter(statement=statement, payload__isnull=False).delete()
     return done

@@ -172,3 +172,13 @@ def test_the_statement_page_shows_paper_apart_and_in_the_total(tmp_path: Path) -
     html = Client().get("/en/stop-the-war/").content.decode()
     assert "<strong>3</strong> confirmed signatures" in html
     assert "and 12 signatures collected on paper: 15 in all" in html
+
+
+def test_erase_by_email_reaches_paper_signatures(tmp_path: Path) -> None:
+    statement = make_statement()
+    rows = sheet_rows([], bad=False)[:3]  # paper1@ and paper2@ have an email
+    paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", rows)))
+    out = io.StringIO()
+    call_command("erase", "stop-the-war", "paper1@example.org", stdout=out)
+    assert "erased 0 signature(s) and 1 on paper" in out.getvalue()
+    assert paper_count(statement) == 2 and PaperSignature.objects.count() == 2

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('sheet', models.CharField(max_length=20)),
                 ('line', models.PositiveIntegerField(help_text='Line of the imported file.')),
                 ('email_digest', models.CharField(blank=True, max_length=64, null=True)),
-                ('sealed', models.BinaryField()),
+                ('sealed', models.BinaryField(blank=True, null=True)),
                 ('country', django_countries.fields.CountryField(max_length=2)),
                 ('visibility', models.PositiveSmallIntegerField(choices=[(1, 'Public: my name, with affiliation and city if given'), (2, 'My name only'), (3, 'My initials and country'), (4, 'Not public: count me, never list me')], default=4)),
                 ('public_name', models.CharField(blank=True, max_length=120)),

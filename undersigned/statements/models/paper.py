@@ -45,7 +45,8 @@ class PaperSignature(models.Model):
     line = models.PositiveIntegerField(help_text="Line of the imported file.")
     # The same keyed hash as an online signature's, to find one person signing twice.
     email_digest = models.CharField(max_length=64, null=True, blank=True)
-    sealed = models.BinaryField()
+    # Null once the retention purge has run (P8): the row still counts, nobody can be named.
+    sealed = models.BinaryField(null=True, blank=True)
     country = CountryField()
     visibility = models.PositiveSmallIntegerField(
         choices=Visibility.choices, default=Visibility.HIDDEN

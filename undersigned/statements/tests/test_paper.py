@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-import pytest
-from django.utils import translation
+import datetime as dt
 
-from undersigned.statements import paper
+import pytest
+from django.utils import timezone, translation
+
+from undersigned.statements import paper, retention
 from undersigned.statements.models import PaperSignature, Signature
 from undersigned.test import make_statement
 
@@ -53,3 +55,29 @@ def test_a_second_row_with_one_email_and_a_withdrawn_online_one_are_handled() ->
     outcome = paper.import_rows(statement, rows)
     assert outcome.skipped_lines == [3]
     assert PaperSignature.objects.count() == 2 and outcome.batch.size == 2
+
+
+@pytest.mark.django_db
+def test_retention_removes_what_names_paper_signers_and_keeps_the_count() -> None:
+    statement = make_statement(retention_days=30)
+    paper.import_rows(statement, paper.parse(HEADER + "0001,Olena,o@example.org,UA,,,1,\n"))
+    statement.close()
+    assert retention.purge(timezone.now() + dt.timedelta(days=29)).sealed == 0
+    assert PaperSignature.objects.get().sealed is not None
+    assert retention.purge(timezone.now() + dt.timedelta(days=31)).sealed == 1
+    row = PaperSignature.objects.get()
+    assert row.sealed is None and row.email_digest is None
+    assert paper.reconcile_paper(statement) == (1, 1)
+    assert retention.purge(timezone.now() + dt.timedelta(days=32)).sealed == 0
+
+
+@pytest.mark.django_db
+def test_erasing_a_paper_signer_drops_the_count_and_reconciles() -> None:
+    statement = make_statement()
+    rows = paper.parse(HEADER + "0001,Olena,o@example.org,UA,,,1,\n0001,Ivan,,UA,,,,\n")
+    batch = paper.import_rows(statement, rows).batch
+    digest = PaperSignature.objects.get(line=2).email_digest
+    assert digest is not None and paper.signed_on_paper(statement, digest) == 1
+    assert paper.erase(statement, digest) == 1
+    assert paper.reconcile_paper(statement) == (1, 1)
+    assert paper.undo(batch) == 1 and paper.reconcile_paper(statement) == (0, 0)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from undersigned.lib import sealing
+from undersigned.statements import paper
 from undersigned.statements.models import Signature, Statement
 
 # The organisers' audit log will take this over; until then, a line that names nobody.
@@ -51,14 +52,16 @@ class Command(BaseCommand):
                 .filter(statement=statement, email_digest=digest)
                 .exclude(status=Signature.Status.ERASED)
             )
+            on_paper = paper.signed_on_paper(statement, digest)
             if not dry_run:
                 for signature in found:
                     signature.erase()
+                paper.erase(statement, digest)
         verb = "would erase" if dry_run else "erased"
-        self.stdout.write(f"{slug}: {verb} {len(found)} signature(s)")
-        if found and not dry_run:
+        self.stdout.write(f"{slug}: {verb} {len(found)} signature(s) and {on_paper} on paper")
+        if (found or on_paper) and not dry_run:
             audit.info(
                 "erase: %d signature(s) on statement %s erased at an organiser's request",
-                len(found),
+                len(found) + on_paper,
                 slug,
             )

@@ -79,7 +79,8 @@ class Command(ExportCommand):
     def _paper(self, statement: Statement, private: Any) -> Iterator[dict[str, str] | None]:
         """Paper signers as export --for-target shows online ones: the less public of what
         was sealed and what the row says now."""
-        rows = PaperSignature.objects.filter(statement=statement).order_by("batch", "line")
+        rows = PaperSignature.objects.filter(statement=statement, sealed__isnull=False)
+        rows = rows.order_by("batch", "line")
         for signature in tqdm(
             rows.iterator(chunk_size=500), total=rows.count(), unit="paper", disable=None
         ):
