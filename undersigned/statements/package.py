@@ -2,7 +2,7 @@
 
 The organisers' `package` command adds the signers it decrypted on their own machine; the
 public package (a closed statement's page) has organisations and counts only. Every count
-follows the small-number rule (SUPPRESS_BELOW, lib/smallnumbers.py). The files are written
+follows the small-number rule (SUPPRESS_BELOW, lib/suppression.py). The files are written
 here; lib/manifest.py hashes, signs and zips them.
 """
 
@@ -23,7 +23,8 @@ from django_countries import countries
 from nacl.signing import SigningKey
 from openpyxl import Workbook
 
-from undersigned.lib import deliverypdf, exports, manifest, smallnumbers
+from undersigned.lib import deliverypdf, exports, manifest
+from undersigned.lib.suppression import Figure, breakdown, public_count
 from undersigned.statements.models import (
     Endorsement,
     PaperSignature,
@@ -52,8 +53,9 @@ def labels() -> dict[str, str]:
         "count": _("Count"),
         "by_country": _("Signers by country"),
         "small_numbers": _(
-            "Counts below %(n)s are shown as “fewer than %(n)s”, and where one could be "
-            "worked out from the total, another count is withheld too."
+            "Counts below %(n)s are shown as “fewer than %(n)s”. Where one could be worked "
+            "out from the others, counts are grouped under “other”, and signers from "
+            "high-risk countries are always counted there."
         )
         % {"n": settings.SUPPRESS_BELOW},
         "country": _("Country"),
@@ -75,58 +77,71 @@ def labels() -> dict[str, str]:
     }
 
 
-def shown(count: int | None, true: int) -> str:
-    """A count as published: the figure, "fewer than N", or withheld to protect another."""
-    if count is not None:
-        return str(count)
-    if smallnumbers.is_small(true, settings.SUPPRESS_BELOW):
-        return _("fewer than %(n)s") % {"n": settings.SUPPRESS_BELOW}
-    return _("withheld (small-number rule)")
+def shown(figure: Figure) -> str:
+    """A count as published: its figure, or "fewer than N"."""
+    if figure.value is not None:
+        return str(figure.value)
+    return _("fewer than %(n)s") % {"n": figure.below}
 
 
-def _protected(rows: dict[str, int]) -> list[tuple[str, str]]:
-    table = smallnumbers.protect(rows, settings.SUPPRESS_BELOW)
-    return [(label, shown(table[label], true)) for label, true in rows.items()]
+def _table(parts: dict[str, int], other: str) -> list[tuple[str, str]]:
+    """PARTS (label: count) as lib/suppression.py lets them be published: some exact, some
+    "fewer than N", the rest as OTHER; nothing at all when the whole is too small."""
+    found = breakdown(parts, threshold=settings.SUPPRESS_BELOW)
+    if found.withheld:
+        return []
+    fewer = shown(Figure(None, settings.SUPPRESS_BELOW))
+    rows = [(label, str(n)) for label, n in found.shown] + [(k, fewer) for k in found.small]
+    if found.other.value:
+        rows.append((other, str(found.other.value)))
+    return rows
 
 
 def figures(statement: Statement, signers: Signers | None) -> list[tuple[str, str]]:
     below = settings.SUPPRESS_BELOW
     counts = statement.counts()
-    paper = paper_count(statement)
-    total = counts["counted"] + paper
-    rows = _protected({_("Confirmed online"): counts["counted"], _("On paper"): paper})
-    rows.append((_("Total"), shown(smallnumbers.suppress(total, below), total)))
-    unverified = counts["unverified"]
+    total = counts["counted"] + paper_count(statement)
+    not_apart = _("Not shown apart (small-number rule)")
+    parts = {_("Confirmed online"): counts["counted"], _("On paper"): paper_count(statement)}
+    rows = _table(parts, not_apart)
+    rows.append((_("Total"), shown(public_count(total, below))))
     rows.append(
         (
             _("Unverified (signed without an email, counted apart)"),
-            shown(smallnumbers.suppress(unverified, below), unverified),
+            shown(public_count(counts["unverified"], below)),
         )
     )
     if signers is not None:
-        rows += _protected(
-            {
-                _("Listed by name or initials"): len(signers.rows),
-                _("Not listed (asked not to be named)"): signers.hidden,
-            }
-        )
+        listed = {
+            _("Listed by name or initials"): len(signers.rows),
+            _("Not listed (asked not to be named)"): signers.hidden,
+        }
+        rows += _table(listed, not_apart)
     return rows
 
 
 def by_country(statement: Statement) -> list[tuple[str, str]]:
     """Counted signers, online and on paper, by country (paper rows exist only for the
-    batches not undone)."""
+    batches not undone). High-risk countries are never named: they count under "other"."""
     totals: dict[str, int] = {}
-    for rows in (
+    for source in (
         Signature.objects.filter(statement=statement, counted=True),
         PaperSignature.objects.filter(statement=statement),
     ):
-        for code, n in rows.values_list("country").annotate(n=Count("id")).order_by():
+        for code, n in source.values_list("country").annotate(n=Count("id")).order_by():
             totals[str(code)] = totals.get(str(code), 0) + n
-    ordered = sorted(totals.items(), key=lambda row: (-row[1], row[0]))
-    names = {code: str(countries.name(code) or code or _("Not given")) for code, _n in ordered}
-    table = smallnumbers.protect(dict(ordered), settings.SUPPRESS_BELOW)
-    return [(names[code], shown(table[code], n)) for code, n in ordered]
+    found = breakdown(
+        totals, hidden=settings.HIGH_RISK_COUNTRIES, threshold=settings.SUPPRESS_BELOW
+    )
+    if found.withheld:
+        return []
+    name = {code: str(countries.name(code) or code or _("Not given")) for code in totals}
+    fewer = shown(Figure(None, settings.SUPPRESS_BELOW))
+    rows = [(name[code], str(n)) for code, n in found.shown]
+    rows += [(name[code], fewer) for code in found.small]
+    if found.other.value:
+        rows.append((_("Other countries"), str(found.other.value)))
+    return rows
 
 
 def organisations(statement: Statement) -> list[tuple[str, list[tuple[str, str, str]]]]:

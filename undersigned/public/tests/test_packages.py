@@ -22,13 +22,13 @@ def closed_statement() -> Statement:
     statement = make_statement()
     make_endorsement(statement, name="Kyiv Union", state="approved")
     make_endorsement(statement, name="Waiting Group", website="https://wait.org/")
-    for n in range(25):
+    for n in range(70):
         signature, _ = Signature.sign(
             statement,
             language="en",
             name=f"Publicname{n} Person",
             email=f"p{n}@example.org",
-            country="UA" if n < 15 else "PL" if n < 20 else "LT",
+            country="UA" if n < 40 else "PL" if n < 60 else "LT" if n < 65 else "DE",
             visibility=1,
         )
         assert signature is not None
@@ -51,9 +51,10 @@ def test_a_closed_statement_offers_organisations_and_counts_without_names() -> N
     assert "Kyiv Union" in members["organisations.csv"].decode()
     assert "Waiting Group" not in members["organisations.csv"].decode()
     counts = dict(csv.reader(io.StringIO(members["counts.csv"].decode())))
-    assert counts["Confirmed online"] == "25" and counts["Ukraine"] == "15"
-    # Five and five: together they reach ten, so neither can be worked out alone.
-    assert counts["Lithuania"] == counts["Poland"] == "fewer than 10"
+    assert counts["Confirmed online"] == "70" and counts["Ukraine"] == "40"
+    # Two small parts and Poland together as "other": none of them can be worked out.
+    assert counts["Lithuania"] == counts["Germany"] == "fewer than 10"
+    assert counts["Other countries"] == "30" and "Poland" not in counts
     pdf = pypdf.PdfReader(io.BytesIO(members["statement.pdf"]))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Title en" in text and "Title uk" in text and "Kyiv Union" in text

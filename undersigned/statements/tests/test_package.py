@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from undersigned.lib import manifest
+from undersigned.lib.suppression import Figure
 from undersigned.statements import package
 from undersigned.statements.models import Signature, Statement
 from undersigned.test import make_statement
@@ -22,13 +23,12 @@ def signed(statement: Statement, country: str, n: int) -> None:
         signature.confirm()
 
 
-def test_shown_says_fewer_than_or_withheld() -> None:
+def test_shown_says_the_figure_or_fewer_than() -> None:
     with translation.override("en"):
-        assert package.shown(12, 12) == "12"
-        assert package.shown(None, 3) == "fewer than 10"
-        assert package.shown(None, 40) == "withheld (small-number rule)"
+        assert package.shown(Figure(12, 10)) == "12"
+        assert package.shown(Figure(None, 10)) == "fewer than 10"
     with translation.override("uk"):
-        assert package.shown(None, 3) == "менше ніж 10"
+        assert package.shown(Figure(None, 5)) == "менше ніж 5"
 
 
 def test_small_totals_are_withheld_and_follow_the_setting(settings: object) -> None:
@@ -36,8 +36,8 @@ def test_small_totals_are_withheld_and_follow_the_setting(settings: object) -> N
     signed(statement, "UA", 4)
     with translation.override("en"):
         figures = dict(package.figures(statement, None))
-        assert figures["Confirmed online"] == figures["Total"] == "fewer than 10"
-        assert figures["On paper"] == "0"
+        # Too few to break down at all: only the total, as "fewer than 10".
+        assert figures["Total"] == "fewer than 10" and "Confirmed online" not in figures
         settings.SUPPRESS_BELOW = 3  # type: ignore[attr-defined]
         assert dict(package.figures(statement, None))["Total"] == "4"
 
