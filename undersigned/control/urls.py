@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.control import witnesses
+from undersigned.control import paper, witnesses
 from undersigned.control.views import auth, dashboard, defence, moderation, statements
 
 app_name = "control"
@@ -29,4 +29,11 @@ urlpatterns = [
     path("blocklist/<int:pk>/delete/", defence.unblock, name="unblock"),
     path("witnesses/", witnesses.witnesses, name="witnesses"),
     path("witnesses/<int:pk>/retire/", witnesses.retire, name="retire_witness"),
+    path("statements/<slug:slug>/paper/", paper.paper_page, name="paper"),
+    path("statements/<slug:slug>/paper/<int:pk>/undo/", paper.paper_undo, name="paper_undo"),
+    path(
+        "statements/<slug:slug>/print/<str:kind>/<str:language>.pdf",
+        paper.printable,
+        name="printable",
+    ),
 ]
