@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
@@ -182,3 +184,40 @@ def test_erase_by_email_reaches_paper_signatures(tmp_path: Path) -> None:
     call_command("erase", "stop-the-war", "paper1@example.org", stdout=out)
     assert "erased 0 signature(s) and 1 on paper" in out.getvalue()
     assert paper_count(statement) == 2 and PaperSignature.objects.count() == 2
+
+
+def test_nothing_a_paper_signer_kept_private_is_in_the_database(tmp_path: Path) -> None:
+    """P4, as the canary checks online signers: every table, every column, searched."""
+    make_statement()
+    private, public = [], []
+    rows = []
+    for n, visibility in enumerate(["1", "2", "3", "4", ""]):
+        name, city, email = (
+            f"Cnryname{n}x Cnrysurname{n}x",
+            f"Cnrycity{n}x",
+            f"cnry{n}x@example.org",
+        )
+        rows.append(
+            {"sheet": "0001", "name": name, "email": email, "country": "UA", "city": city,
+             "affiliation": f"Cnryaff{n}x", "visibility": visibility, "signed_on": ""}
+        )  # fmt: skip
+        private += [email, hashlib.sha256(email.encode()).hexdigest()]
+        if visibility == "1":
+            public += [name, city, f"Cnryaff{n}x"]
+        elif visibility == "2":
+            public.append(name)
+            private += [city, f"Cnryaff{n}x"]
+        else:
+            private += [name, city, f"Cnryaff{n}x", f"Cnrysurname{n}x"]
+    paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", rows)))
+    everything = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')
+            for row in cursor.fetchall():
+                for value in row:
+                    raw = bytes(value) if isinstance(value, bytes | memoryview) else None
+                    everything.append(raw.decode("latin-1") if raw else str(value))
+    haystack = "\n".join(everything)
+    assert all(word in haystack for word in public)
+    assert [word for word in private if word in haystack] == []
