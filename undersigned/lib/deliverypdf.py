@@ -7,7 +7,7 @@ this module only lays it out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from undersigned.lib.pdfdoc import Document, new_pdf
@@ -41,6 +41,8 @@ class Report:
     signers: Sequence[Sequence[str]] | None = None
     signer_columns: Sequence[str] = field(default_factory=tuple)
     about: Sequence[str] = field(default_factory=tuple)
+    # Wraps the signer rows as they are laid out (a progress bar on a terminal).
+    progress: Callable[[Sequence[Sequence[str]]], Iterable[Sequence[str]]] = lambda rows: rows
 
 
 def render(report: Report) -> bytes:
@@ -90,7 +92,7 @@ def _signers(pdf: Document, report: Report, signers: Sequence[Sequence[str]]) ->
     pdf.paragraph(labels["signers_note"], size=9)
     widths = (4, 2, 3, 4, 2)[: len(report.signer_columns)]
     if signers:
-        pdf.grid(report.signer_columns, signers, widths)
+        pdf.grid(report.signer_columns, report.progress(signers), widths)
 
 
 def _texts(pdf: Document, report: Report) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import fontpkg_noto_sans
@@ -81,7 +81,7 @@ class Document(FPDF):
             self.ln(1)
 
     def grid(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]
+        self, header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int]
     ) -> None:
         """A table that continues across pages, its header repeated on each."""
         self.set_font(FONT, size=9)

@@ -9,7 +9,7 @@ here; lib/manifest.py hashes, signs and zips them.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -34,6 +34,7 @@ from undersigned.statements.models import (
     paper_count,
 )
 
+Progress = Callable[[Sequence[Sequence[str]]], Iterable[Sequence[str]]]
 SIGNER_COLUMNS = exports.TARGET_COLUMNS  # name, country, city, affiliation
 HOW_TO_CHECK = "how-to-check.txt"
 
@@ -185,7 +186,9 @@ def statement_address(statement: Statement, language: str | None = None) -> str:
     return f"{settings.SITE_URL}/{language}/{statement.slug}/"
 
 
-def build_files(statement: Statement, signers: Signers | None) -> dict[str, bytes]:
+def build_files(
+    statement: Statement, signers: Signers | None, progress: Progress = lambda rows: rows
+) -> dict[str, bytes]:
     """Every file of the package but the manifest and its signature."""
     title = statement.text(get_language() or statement.primary_language).title
     figure_rows = figures(statement, signers)
@@ -202,6 +205,7 @@ def build_files(statement: Statement, signers: Signers | None) -> dict[str, byte
         signers=None if signers is None else [_signer_cells(r) for r in signers.rows],
         signer_columns=[_("Name"), _("Country"), _("City"), _("Affiliation")],
         about=_about(statement),
+        progress=progress,
     )
     flat_organisations = [
         {"country": country, "name": name, "kind": kind, "website": website}
@@ -229,9 +233,11 @@ def write(
     statement: Statement,
     signers: Signers | None,
     key: SigningKey | None,
+    progress: Progress = lambda rows: rows,
 ) -> bytes:
-    """Write the package zip to OUT; return its manifest."""
-    files = build_files(statement, signers)
+    """Write the package zip to OUT; return its manifest. PROGRESS wraps the signer rows
+    as the PDF lays them out, the long part of a big package."""
+    files = build_files(statement, signers, progress)
     public_key = manifest.public_key_of(key) if key is not None else ""
     files[HOW_TO_CHECK] = how_to_check(statement, files, public_key).encode()
     about = {

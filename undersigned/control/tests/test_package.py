@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import zipfile
 from pathlib import Path
 
@@ -250,3 +251,27 @@ def test_a_key_of_another_statement_is_refused(keys: tuple[Path, str], tmp_path:
     other = make_statement("other", public_key=manifest.generate_signing_keypair()[0])
     with pytest.raises(CommandError, match="does not belong"):
         build(other, keys[0], tmp_path / "out.zip")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_shows_progress_while_the_pdf_is_laid_out(
+    full: tuple[Path, dict], keys: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    build(Statement.objects.get(), keys[0], full[0].with_name("again.zip"))
+    assert "PDF: 100%" in terminal.getvalue() and "165/165" in terminal.getvalue()
+    assert "paper" in terminal.getvalue()
+
+
+def test_a_pipe_gets_no_progress_bar(
+    full: tuple[Path, dict], keys: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    build(Statement.objects.get(), keys[0], full[0].with_name("again.zip"))
+    assert "PDF" not in pipe.getvalue()

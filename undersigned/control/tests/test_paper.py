@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,13 @@ def test_nothing_a_paper_signer_kept_private_is_in_the_database(tmp_path: Path) 
     haystack = "\n".join(everything)
     assert all(word in haystack for word in public)
     assert [word for word in private if word in haystack] == []
+
+
+def test_a_terminal_shows_progress_while_rows_are_sealed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_statement()
+    terminal = type("Terminal", (io.StringIO,), {"isatty": lambda self: True})()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", sheet_rows([], bad=False))))
+    assert "sealing: 100%" in terminal.getvalue() and "1000/1000" in terminal.getvalue()

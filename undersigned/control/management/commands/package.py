@@ -8,7 +8,8 @@ manifest is signed with the organisers' signing key (`keygen` writes it beside t
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class Command(ExportCommand):
                 signers.rows.append(row)
         language = language or statement.primary_language
         with translation.override(language), output.open("wb") as out:
-            package.write(out, statement, signers, signer)
+            package.write(out, statement, signers, signer, progress=self._laying_out)
         self.stdout.write(
             f"{output}: {len(signers.rows)} signer(s) listed, {signers.hidden} counted only; "
             f"signed with {manifest.public_key_of(signer)}"
@@ -82,7 +83,11 @@ class Command(ExportCommand):
         rows = PaperSignature.objects.filter(statement=statement, sealed__isnull=False)
         rows = rows.order_by("batch", "line")
         for signature in tqdm(
-            rows.iterator(chunk_size=500), total=rows.count(), unit="paper", disable=None
+            rows.iterator(chunk_size=500),
+            total=rows.count(),
+            unit="paper",
+            file=sys.stderr,
+            disable=None,
         ):
             try:
                 record = sealing.unseal(private, bytes(signature.sealed))
@@ -90,6 +95,11 @@ class Command(ExportCommand):
                 raise CommandError("This private key does not open the paper signatures.") from None
             visibility = max(int(record.get("visibility", 4)), signature.visibility)
             yield exports.for_target(record, visibility)
+
+    @staticmethod
+    def _laying_out(rows: Sequence[Sequence[str]]) -> Iterable[Sequence[str]]:
+        # On a terminal only (disable=None): laying out the PDF is the long part.
+        return tqdm(rows, unit="row", desc="PDF", file=sys.stderr, disable=None)
 
     def _statement(self, slug: str) -> Statement:
         try:
