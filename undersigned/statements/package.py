@@ -101,9 +101,10 @@ def _table(parts: dict[str, int], other: str) -> list[tuple[str, str]]:
 def figures(statement: Statement, signers: Signers | None) -> list[tuple[str, str]]:
     below = settings.SUPPRESS_BELOW
     counts = statement.counts()
-    total = counts["counted"] + paper_count(statement)
+    paper = paper_count(statement)
+    total = counts["counted"] + paper
     not_apart = _("Not shown apart (small-number rule)")
-    parts = {_("Confirmed online"): counts["counted"], _("On paper"): paper_count(statement)}
+    parts = {_("Confirmed online"): counts["counted"], _("On paper"): paper}
     rows = _table(parts, not_apart)
     rows.append((_("Total"), shown(public_count(total, below))))
     rows.append(
@@ -252,7 +253,7 @@ def write(
 
 
 def how_to_check(statement: Statement, files: dict[str, bytes], public_key: str) -> str:
-    title = statement.text(statement.primary_language).title
+    title = statement.text(get_language() or statement.primary_language).title
     intro = _(
         "How to check this package\n\n"
         "This package was made for the statement “%(title)s” (%(address)s). "
