@@ -287,7 +287,13 @@ def purge_sealed(statement: Statement) -> int:
     return named.update(sealed=None, email_digest=None)
 
 
-def reconcile_paper(statement: Statement) -> tuple[int, int]:
-    """(the paper count as shown, the paper rows there are): they must agree."""
+def reconcile_paper(statement: Statement, *, fix: bool = False) -> tuple[int, int]:
+    """(the paper count as shown, the paper rows there are): they must agree. With FIX,
+    each active batch's size is set to its rows, and the pair is what it was before."""
     rows = PaperSignature.objects.filter(statement=statement, batch__undone_at__isnull=True)
-    return paper_count(statement), rows.count()
+    found = paper_count(statement), rows.count()
+    if fix and found[0] != found[1]:
+        with transaction.atomic():
+            for batch in PaperBatch.objects.filter(statement=statement, undone_at__isnull=True):
+                PaperBatch.objects.filter(pk=batch.pk).update(size=batch.signatures.count())
+    return found

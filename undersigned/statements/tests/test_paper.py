@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone, translation
 
 from undersigned.statements import paper, retention
@@ -81,3 +83,19 @@ def test_erasing_a_paper_signer_drops_the_count_and_reconciles() -> None:
     assert paper.erase(statement, digest) == 1
     assert paper.reconcile_paper(statement) == (1, 1)
     assert paper.undo(batch) == 1 and paper.reconcile_paper(statement) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_reconcile_reports_paper_drift_and_fix_mends_it() -> None:
+    statement = make_statement()
+    batch = paper.import_rows(
+        statement, paper.parse(HEADER + "0001,A,,UA,,,,\n0001,B,,UA,,,,\n")
+    ).batch
+    PaperSignature.objects.filter(line=3).delete()  # a row lost behind the batch's back
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("reconcile", stdout=out)
+    assert "paper 1 (shown 2)" in out.getvalue()
+    call_command("reconcile", "--fix", stdout=io.StringIO())
+    batch.refresh_from_db()
+    assert batch.size == 1 and paper.reconcile_paper(statement) == (1, 1)

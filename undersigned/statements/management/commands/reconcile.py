@@ -20,7 +20,7 @@ class Command(BaseCommand):
         for statement in Statement.objects.order_by("slug"):
             report = reconcile(statement, fix=fix)
             shown, actual, extra = report.shown, report.actual, report.extra
-            paper_shown, paper_rows = reconcile_paper(statement)
+            paper_shown, paper_rows = reconcile_paper(statement, fix=fix)
             self.stdout.write(
                 f"{statement.slug}: counted {actual['counted']} (shown {shown['counted']}), "
                 f"listed {actual['listed']} (shown {shown['listed']}), "
