@@ -65,5 +65,5 @@ def test_an_organisation_withdraws_its_own_endorsement(
     assert page.locator("h1").inner_text() == t(language, "Endorsement withdrawn")
     v.inspect("withdrawn")
     page.goto(urls["withdraw"])
-    assert page.locator("h1").inner_text() == t(language, "This link is not valid")
+    assert page.locator("h1").inner_text() == t(language, "This link does not work")
     v.validate_html()
