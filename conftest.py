@@ -31,13 +31,11 @@ def _fresh_cache() -> Iterator[None]:
     """Row ids repeat across rolled-back tests, so cached pages and counts must not."""
     from django.core.cache import cache
 
-    from undersigned.statements.caches import forget_blocklist
-    from undersigned.statements.models import statement_memo
+    from undersigned.statements import caches
 
     cache.clear()
     # The block list and the statement are also kept in process memory for a moment.
-    forget_blocklist()
-    statement_memo.clear()
+    caches.clear_process_memory()
     yield
 
 

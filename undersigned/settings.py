@@ -210,7 +210,7 @@ CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "undersigned.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "undersigned"),
         }
@@ -222,7 +222,7 @@ else:
     # every write, which made each signature cost milliseconds once the limits had keys.
     CACHES = {
         "default": {
-            "BACKEND": "undersigned.lib.cache.DiskCache",
+            "BACKEND": "undersigned.backends.diskcache.DiskCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "TIMEOUT": 300,
             "SHARDS": 4,

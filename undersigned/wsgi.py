@@ -9,13 +9,12 @@ django_application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from undersigned.lib.microcache import MicroCache  # noqa: E402
+from undersigned.statements.caches import PUBLIC_PATHS, response_cache  # noqa: E402
 
-# The statement page per language and the count endpoint: the URLs a surge hammers.
-_languages = "|".join(code for code, _name in settings.LANGUAGES)
-PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
+__all__ = ["PUBLIC_PATHS", "application"]
 
-application = MicroCache(django_application, PUBLIC_PATHS, ttl=settings.MICRO_CACHE_SECONDS)
+# The statement page and the count, answered from this process's memory for a moment.
+application = response_cache(django_application)
 
 if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each server process copies the write-ahead log back from a thread of its own, so

@@ -13,12 +13,18 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from django.http import HttpRequest
+
+class Request(Protocol):
+    """What is read of a request (a Django HttpRequest has it): its WSGI environ."""
+
+    @property
+    def META(self) -> Mapping[str, Any]: ...  # noqa: N802 (Django's name)
 
 
-def client_address(request: HttpRequest, trusted_proxies: Iterable[str]) -> str:
+def client_address(request: Request, trusted_proxies: Iterable[str]) -> str:
     """The client's address; X-Forwarded-For is believed only from a trusted proxy."""
     remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
     trusted = _networks(tuple(trusted_proxies))

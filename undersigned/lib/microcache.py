@@ -78,6 +78,10 @@ class MicroCache:
         self._vary: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._entries: dict[tuple[Any, ...], _Entry] = {}
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self._vary.clear()
+
     def _cacheable_request(self, environ: Environ) -> bool:
         return (
             self.ttl > 0
@@ -130,8 +134,7 @@ class MicroCache:
             if len(self._entries) >= self.max_entries:
                 # Odd query strings must not grow memory without bound; a full reset is
                 # cheap because every entry is refilled within one request.
-                self._entries.clear()
-                self._vary.clear()
+                self.clear()
             self._vary[base] = vary
             key = (*base, *(environ.get(n, "") for n in vary))
             self._entries[key] = _Entry(status, list(headers), body, now + self.ttl)

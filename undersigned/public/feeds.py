@@ -11,8 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from undersigned.public.organisations import approved_organisations
-from undersigned.public.views import _public_statement
+from undersigned.public.pages import approved_organisations, public_statement
 from undersigned.statements.models import Endorsement, Statement
 
 FEED_ITEMS = 50
@@ -22,7 +21,7 @@ class OrganisationsFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request: HttpRequest, slug: str) -> Statement:  # type: ignore[override]
-        return _public_statement(slug)
+        return public_statement(slug)
 
     def _list_url(self, statement: Statement) -> str:
         return f"/{get_language()}/{statement.slug}/organisations/"

@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from undersigned.public import screening
+from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
 
@@ -49,17 +49,6 @@ def visibility_field(label: Any) -> forms.TypedChoiceField:
         empty_value=None,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Please choose how your signature is shown.")},
-    )
-
-
-def honeypot_field() -> forms.CharField:
-    """A field people never see or fill (it is hidden by CSS and skipped by the keyboard);
-    a script that fills every input gives itself away."""
-    return forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
 
@@ -122,7 +111,7 @@ class LeanFields(dict[str, forms.Field]):
         return {name: _copy_field(field) for name, field in self.items()}
 
 
-class SignForm(forms.Form):
+class SignForm(ScreenedForm):
     name = LineField(
         label=_("Your name"),
         max_length=120,
@@ -171,22 +160,13 @@ class SignForm(forms.Form):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
-    # Abuse checks (undersigned/public/screening.py). None of them ever shows an error:
-    # whatever they find, the submission is quarantined and answered like any other.
+    # The honeypot of the abuse checks (ScreenedForm).
     website = honeypot_field()
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
-    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    ABUSE_FIELDS = ("website", "started", "altcha")
-
-    def __init__(
-        self, *args: Any, statement: Statement | None = None, address: str = "", **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, statement: Statement | None = None, **kwargs: Any) -> None:
         """With STATEMENT and the client ADDRESS, a bound form is screened (clean())."""
         super().__init__(*args, **kwargs)
-        self.statement, self.address = statement, address
-        if not self.is_bound:
-            self.fields["started"].initial = screening.started_token()
+        self.statement = statement
         if statement is not None and statement.allow_no_email:
             email = self.fields["email"]
             email.required = False
@@ -224,22 +204,15 @@ class SignForm(forms.Form):
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
-        extras = {name: data.pop(name, "") or "" for name in self.ABUSE_FIELDS}
-        if self.errors or self.statement is None:
-            return data
-        verdict = screening.screen(
-            statement_id=self.statement.pk,
-            address=self.address,
-            email=data.get("email") or "",
-            honeypot=extras["website"],
-            started=extras["started"],
-            pow_payload=extras["altcha"],
-        )
-        data.update(verdict.as_sign_kwargs())
+        statement_id = None if self.statement is None else self.statement.pk
+        email = data.get("email") or ""
+        verdict = self.screen(data, statement_id=statement_id, email=email, kind="sign")
+        if verdict is not None:
+            data.update(verdict.as_sign_kwargs())
         return data
 
 
-SignForm.base_fields = LeanFields(SignForm.base_fields)
+SignForm.base_fields = LeanFields(abuse_fields_last(SignForm.base_fields, SignForm))
 
 
 class ManageForm(forms.Form):
@@ -270,7 +243,7 @@ class ManageForm(forms.Form):
         return data
 
 
-class EndorseForm(forms.Form):
+class EndorseForm(ScreenedForm):
     """An organisation's endorsement, made by its contact person."""
 
     prefix = "org"
@@ -338,38 +311,23 @@ class EndorseForm(forms.Form):
 
     # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
     # has another name. A flagged endorsement is recorded with its flags for the moderator.
+    HONEYPOT = "homepage"
     homepage = honeypot_field()
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
-    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    ABUSE_FIELDS = ("homepage", "started", "altcha")
-
-    def __init__(
-        self, *args: Any, statement_id: int | None = None, address: str = "", **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, statement_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.statement_id, self.address = statement_id, address
+        self.statement_id = statement_id
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)
-        if not self.is_bound:
-            self.fields["started"].initial = screening.started_token()
 
     def clean(self) -> dict[str, Any]:
         """Screen public endorsements (an invitation link is its own proof: not screened)."""
         data = super().clean() or {}
-        extras = {name: data.pop(name, "") or "" for name in self.ABUSE_FIELDS}
-        if self.errors or self.statement_id is None:
+        email = data.get("contact_email") or ""
+        verdict = self.screen(data, statement_id=self.statement_id, email=email, kind="endorse")
+        if verdict is None:
             return data
-        verdict = screening.screen(
-            statement_id=self.statement_id,
-            address=self.address,
-            email=data["contact_email"],
-            honeypot=extras["homepage"],
-            started=extras["started"],
-            pow_payload=extras["altcha"],
-            kind="endorse",
-        )
         data["quarantine_reasons"] = ",".join(verdict.reasons)
         data["send_email"] = verdict.send_email
         return data
@@ -385,3 +343,6 @@ class EndorseForm(forms.Form):
     def clean_contact_email(self) -> str:
         email: str = self.cleaned_data["contact_email"]
         return email.strip()
+
+
+EndorseForm.base_fields = abuse_fields_last(EndorseForm.base_fields, EndorseForm)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +17,15 @@ from undersigned.lib import organisations, tokens
 from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, SignForm
-from undersigned.public.views import (
+from undersigned.public.pages import (
     PUBLIC_CACHE,
-    _bad_link,
-    _problem,
-    _public_statement,
-    _statement_context,
+    approved_organisations,
+    bad_link,
+    by_country,
     counts_for,
+    problem,
+    public_statement,
+    statement_context,
 )
 from undersigned.statements.models import (
     Endorsement,
@@ -36,41 +35,19 @@ from undersigned.statements.models import (
 )
 
 
-def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
-    """What the public may see: approved, and only once the statement itself is public."""
-    if not statement.is_public:
-        return Endorsement.objects.none()
-    return (
-        Endorsement.objects.filter(statement=statement, state=Endorsement.State.APPROVED)
-        .select_related("statement")
-        .only("name", "country", "website", "kind", "note", "founding", "decided_at", "statement")
-        .order_by("name", "pk")
-    )
-
-
-def by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endorsement]]]:
-    """Group by country, countries in the reader's alphabetical order, founders first."""
-    groups: dict[str, list[Endorsement]] = {}
-    for endorsement in endorsements:
-        groups.setdefault(endorsement.country.name, []).append(endorsement)
-    for members in groups.values():
-        members.sort(key=lambda e: (not e.founding, e.name.casefold()))
-    return sorted(groups.items(), key=lambda item: item[0].casefold())
-
-
 @require_http_methods(["POST"])
 @same_origin_post
 def endorse(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)
     form = EndorseForm(request.POST, statement_id=statement.pk, address=address)
     if not form.is_valid():
-        context = _statement_context(request, statement, SignForm(), 1, endorse_form=form)
+        context = statement_context(request, statement, SignForm(), 1, endorse_form=form)
         return render(request, "public/statement.html", context, status=400)
     try:
         Endorsement.submit(statement, language=get_language(), **form.cleaned_data)
     except StatementError as exc:
-        return _problem(request, _("We could not take your endorsement"), str(exc), 409)
+        return problem(request, _("We could not take your endorsement"), str(exc), 409)
     return redirect(reverse("thanks", args=[statement.slug]) + "?organisation=1")
 
 
@@ -85,7 +62,7 @@ def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
             .first()
         )
     if endorsement is None:
-        return _bad_link(request)
+        return bad_link(request)
     context = {"statement": endorsement.statement, "endorsement": endorsement}
     if request.method == "POST":
         with transaction.atomic():
@@ -104,7 +81,7 @@ def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @cache_control(**PUBLIC_CACHE)
 def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     query = " ".join(request.GET.get("q", "").split())[:100]
     found = approved_organisations(statement)
     if query:
@@ -138,7 +115,7 @@ def _invite_for(token: str) -> FoundingInvite | None:
 def invite(request: HttpRequest, token: str) -> HttpResponse:
     founding = _invite_for(token)
     if founding is None:
-        return _bad_link(request)
+        return bad_link(request)
     statement = founding.statement
     if statement.state != Statement.State.DRAFT:
         return redirect("statement", slug=statement.slug)
@@ -149,7 +126,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
                 statement, language=get_language(), invite=founding, **form.cleaned_data
             )
         except StatementError as exc:
-            return _problem(request, _("We could not take your endorsement"), str(exc), 409)
+            return problem(request, _("We could not take your endorsement"), str(exc), 409)
         return render(request, "public/invite_thanks.html", {"statement": statement})
     context = {
         "statement": statement,

@@ -23,18 +23,23 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from undersigned.lib import clientid, proofofwork, ratelimit, sealing
-from undersigned.statements.caches import BLOCKLIST_KEY, blocklist_memo
+from undersigned.lib import clientid, proofofwork, sealing
+from undersigned.lib.ratelimit import Limit
+from undersigned.statements import caches, limits
+from undersigned.statements.caches import forget_blocklist
 from undersigned.statements.models import BlockedSource
 
 STARTED_SALT = "undersigned.sign-form.started"
 # Dotted-quad IPv4 without leading zeros: the form str(ipaddress.ip_address(...)) gives.
 _PLAIN_IPV4 = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
+
+__all__ = ["Verdict", "blocklist", "forget_blocklist", "screen", "started_token"]
 
 
 @dataclass
@@ -58,7 +63,7 @@ class Verdict:
         }
 
 
-def limits() -> dict[str, ratelimit.Limit]:
+def sign_limits() -> dict[str, Limit]:
     return _limits(
         settings.SIGN_BURST_LIMIT,
         settings.SIGN_SUSTAINED_LIMIT,
@@ -72,11 +77,11 @@ def limits() -> dict[str, ratelimit.Limit]:
 def _limits(burst: str, sustained: str, domain: str, nopow: int, mail: int) -> dict[str, Any]:
     """Parsed once per set of settings (tests change them), not on every submission."""
     return {
-        "burst": ratelimit.Limit.parse("burst", burst),
-        "sustained": ratelimit.Limit.parse("sustained", sustained),
-        "domain": ratelimit.Limit.parse("domain", domain),
-        "nopow": ratelimit.Limit("nopow", nopow, 86400),
-        "mail": ratelimit.Limit("mail", mail, 86400),
+        "burst": Limit.parse("burst", burst),
+        "sustained": Limit.parse("sustained", sustained),
+        "domain": Limit.parse("domain", domain),
+        "nopow": Limit("nopow", nopow, 86400),
+        "mail": Limit("mail", mail, 86400),
     }
 
 
@@ -133,30 +138,18 @@ def source_digest(address: str, today: dt.date) -> str:
     return clientid.client_hash(settings.CLIENT_HASH_KEY, client_key(address), today)
 
 
-def blocklist() -> tuple[set[str], set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    """The organisers' block list: from this process's memory for a few seconds, then from
-    the shared cache, then from the database. A new block reaches every app server within
-    BLOCKLIST_MEMO_SECONDS; until then a submission it would catch is merely counted."""
-    cached = blocklist_memo.get(BLOCKLIST_KEY)
-    if cached is None:
-        cached = _shared_blocklist()
-        blocklist_memo.set(BLOCKLIST_KEY, cached)
-    domains, addresses, networks = cached
-    return domains, addresses, networks
+def blocklist() -> caches.Blocklist:
+    """The organisers' block list, through caches.blocklist (memory, shared cache, rows)."""
+    return caches.blocklist(_stored_blocklist)
 
 
-def _shared_blocklist() -> tuple[set[str], set[str], list[Any]]:
-    cached = cache.get(BLOCKLIST_KEY)
-    if cached is None:
-        rows = list(BlockedSource.objects.values_list("kind", "value"))
-        cached = (
-            {v for k, v in rows if k == "domain"},
-            {v for k, v in rows if k == "address"},
-            [v for k, v in rows if k == "network"],
-        )
-        cache.set(BLOCKLIST_KEY, cached, 60)
-    domains, addresses, networks = cached
-    return set(domains), set(addresses), [ipaddress.ip_network(n, strict=False) for n in networks]
+def _stored_blocklist() -> caches.StoredBlocklist:
+    rows = list(BlockedSource.objects.values_list("kind", "value"))
+    return (
+        {v for k, v in rows if k == "domain"},
+        {v for k, v in rows if k == "address"},
+        [v for k, v in rows if k == "network"],
+    )
 
 
 def _in_domain_set(domain: str, names: set[str] | frozenset[str]) -> bool:
@@ -222,11 +215,11 @@ def screen(
         flag("disposable")
 
     subject = f"{kind}:{statement_id}:{verdict.source_digest}"
-    rules = limits()
+    rules = sign_limits()
     # Every valid submission counts against the limits, flagged or not: a script that is
     # already caught must not get a fresh allowance for its next try. All counters move in
     # one cache round trip (one Redis command), which keeps the signing path fast.
-    hits: dict[str, tuple[ratelimit.Limit, str]] = {
+    hits: dict[str, tuple[Limit, str]] = {
         "burst": (rules["burst"], subject),
         "sustained": (rules["sustained"], subject),
     }
@@ -236,7 +229,7 @@ def screen(
         hits["domain"] = (rules["domain"], f"{kind}:{statement_id}:{verdict.domain_digest}")
     if email:
         hits["mail"] = (rules["mail"], address_digest(email))
-    counts = dict(zip(hits, ratelimit.hit_many(list(hits.values()), now=stamp), strict=True))
+    counts = dict(zip(hits, limits.hit_many(list(hits.values()), now=stamp), strict=True))
     over = {name for name, count in counts.items() if count > hits[name][0].count}
     if pow_payload:
         proof = proofofwork.check(
@@ -244,7 +237,7 @@ def screen(
         )
         if not proof.ok:
             flag(f"pow-{proof.reason}")
-        elif not ratelimit.once(f"pow:{proof.token}", int(proof.expires - stamp) + 60):
+        elif not limits.once(f"pow:{proof.token}", int(proof.expires - stamp) + 60):
             flag("pow-replay")
     for name in ("nopow", "burst", "sustained", "domain"):
         if name in over:
@@ -252,6 +245,70 @@ def screen(
     if counts.get("domain") == rules["domain"].count + 1:
         # A domain this busy is a crowd or a bot, not one person: let the trending report
         # name it for moderators (once per window, on the first submission over the limit).
-        cache.set(f"domainlabel:{verdict.domain_digest}", domain, 2 * 86400)
+        caches.remember_domain_label(verdict.domain_digest, domain)
     verdict.send_email = "mail" not in over
     return verdict
+
+
+def honeypot_field() -> forms.CharField:
+    """A field people never see or fill (it is hidden by CSS and skipped by the keyboard);
+    a script that fills every input gives itself away."""
+    return forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+
+class ScreenedForm(forms.Form):
+    """The abuse-check fields of a public submission, checked by screening.screen().
+
+    None of them ever shows an error: whatever they find, the submission is quarantined and
+    answered like any other. Each form names its honeypot field (HONEYPOT), since "website"
+    is a real field of the endorsement form.
+    """
+
+    HONEYPOT = "website"
+
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, address: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.address = address
+        if not self.is_bound:
+            self.fields["started"].initial = started_token()
+
+    @classmethod
+    def abuse_fields(cls) -> tuple[str, str, str]:
+        return (cls.HONEYPOT, "started", "altcha")
+
+    def screen(
+        self, data: dict[str, Any], *, statement_id: int | None, email: str, kind: str
+    ) -> Verdict | None:
+        """Take the abuse-check fields out of DATA; with no errors and a STATEMENT_ID,
+        screen the submission."""
+        extras = {name: data.pop(name, "") or "" for name in self.abuse_fields()}
+        if self.errors or statement_id is None:
+            return None
+        return screen(
+            statement_id=statement_id,
+            address=self.address,
+            email=email,
+            honeypot=extras[self.HONEYPOT],
+            started=extras["started"],
+            pow_payload=extras["altcha"],
+            kind=kind,
+        )
+
+
+def abuse_fields_last(
+    fields: dict[str, forms.Field], form: type[ScreenedForm]
+) -> dict[str, forms.Field]:
+    """The form's fields in the order it declares them, the abuse checks last (a base
+    class's fields would otherwise come first)."""
+    last = form.abuse_fields()
+    ordered = {n: f for n, f in fields.items() if n not in last}
+    ordered.update((name, fields[name]) for name in last)
+    return ordered

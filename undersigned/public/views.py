@@ -3,10 +3,9 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,98 +16,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
-from undersigned.public.forms import EndorseForm, ManageForm, SignForm
-from undersigned.statements.counting import LISTED_Q
-from undersigned.statements.models import (
-    Signature,
-    Statement,
-    StatementError,
-    counts_cache_key,
-    paper_count,
-    statement_cache_key,
-    statement_memo,
-    statement_pk_key,
+from undersigned.public.forms import ManageForm, SignForm
+from undersigned.public.pages import (
+    PUBLIC_CACHE,
+    bad_link,
+    counts_for,
+    problem,
+    public_statement,
+    statement_context,
 )
-
-ORGANISATIONS_ON_PAGE = 100
-MAX_PAGE = 10_000
-PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
-
-
-def _problem(request: HttpRequest, title: str, message: str, status: int) -> HttpResponse:
-    return render(
-        request, "public/problem.html", {"title": title, "message": message}, status=status
-    )
-
-
-def _public_statement(slug: str) -> Statement:
-    """The statement with its current texts, shared through the cache for a moment and kept
-    in this process's memory for a second.
-
-    Reading both from the database took over a third of every sign request. A change
-    (publish, close, a new text) shows within PAGE_CACHE_SECONDS plus MICRO_CACHE_SECONDS,
-    as on the page itself.
-    """
-    key = statement_cache_key(slug)
-    statement = statement_memo.get(key)
-    if statement is None:
-        statement = cache.get(key)
-        if statement is None:
-            statement = get_object_or_404(Statement, slug=slug)
-            statement.remember_texts()
-            cache.set(key, statement, settings.PAGE_CACHE_SECONDS)
-        statement_memo.set(key, statement)
-    if not statement.is_public:
-        raise Http404
-    return statement
-
-
-def counts_for(statement: Statement) -> dict[str, int]:
-    """Counts from the counter shards, cached for a second: never a count of rows."""
-    key = counts_cache_key(statement.pk)
-    counts = cache.get(key)
-    if counts is None:
-        counts = statement.counts() | {"paper": paper_count(statement)}
-        cache.set(key, counts, 1)
-    return counts
-
-
-def _statement_context(
-    request: HttpRequest,
-    statement: Statement,
-    form: SignForm,
-    page: int,
-    endorse_form: EndorseForm | None = None,
-) -> dict[str, object]:
-    from undersigned.public.organisations import approved_organisations, by_country
-
-    language = get_language()
-    text = statement.text(language)
-    counts = counts_for(statement)
-    per_page = settings.SIGNERS_PER_PAGE
-    signers = list(
-        Signature.objects.filter(LISTED_Q, statement=statement)
-        .order_by("-confirmed_at", "-id")
-        .only("public_name", "public_city", "public_affiliation", "country", "visibility")[
-            (page - 1) * per_page : page * per_page
-        ]
-    )
-    pages = max(1, -(-counts["listed"] // per_page))
-    progress = min(100, round(100 * counts["counted"] / statement.goal)) if statement.goal else None
-    return {
-        "statement": statement,
-        "text": text,
-        "counts": counts,
-        "progress": progress,
-        "signers": signers,
-        "page": page,
-        "pages": pages,
-        "form": form,
-        "accepting": statement.accepting_signatures() and bool(statement.public_key),
-        "other_languages": [code for code in statement.languages if code != text.language],
-        "endorse_form": endorse_form or EndorseForm(),
-        "organisations": by_country(approved_organisations(statement)[:ORGANISATIONS_ON_PAGE]),
-    }
+from undersigned.statements import caches
+from undersigned.statements.models import Signature, Statement, StatementError
 
 
 @require_safe
@@ -123,35 +41,29 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_control(**PUBLIC_CACHE)
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        # Bounded: a huge number would overflow the database offset, and each distinct
-        # page number would otherwise get its own render and cache entry.
-        page = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        page = 1
-    key = f"page:{slug}:{get_language()}:{page}"
-    body = cache.get(key)
-    if body is None:
-        statement = _public_statement(slug)
-        context = _statement_context(request, statement, SignForm(statement=statement), page)
-        body = render(request, "public/statement.html", context).content
-        cache.set(key, body, settings.PAGE_CACHE_SECONDS)
-    return HttpResponse(body)
+    page = caches.page_number(request.GET.get("page", "1"))
+
+    def render_page() -> bytes:
+        statement = public_statement(slug)
+        context = statement_context(request, statement, SignForm(statement=statement), page)
+        return render(request, "public/statement.html", context).content
+
+    return HttpResponse(caches.page(slug, get_language(), page, render_page))
 
 
 @require_http_methods(["POST"])
 @same_origin_post
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)
     form = SignForm(request.POST, statement=statement, address=address)
     if not form.is_valid():
-        context = _statement_context(request, statement, form, 1)
+        context = statement_context(request, statement, form, 1)
         return render(request, "public/statement.html", context, status=400)
     try:
         Signature.sign(statement, language=get_language(), **form.cleaned_data)
     except StatementError as exc:
-        return _problem(request, _("We could not take your signature"), str(exc), 409)
+        return problem(request, _("We could not take your signature"), str(exc), 409)
     # Decided by what the signer sent, never by whether an email was queued: a withheld
     # email (the per-address cap) must look exactly like a sent one.
     thanks_url = _thanks_url(get_language(), statement.slug)
@@ -168,7 +80,7 @@ def _thanks_url(language: str, slug: str) -> str:
 
 @require_safe
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     unverified = request.GET.get("unverified") == "1" and statement.allow_no_email
     organisation = request.GET.get("organisation") == "1"
     return render(
@@ -178,15 +90,15 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _load_statement_by_pk(pk: int) -> Statement:
+    statement = Statement.objects.get(pk=pk)
+    statement.remember_texts()
+    return statement
+
+
 def _statement_by_pk(pk: int) -> Statement:
     """A signature's statement with its texts, from this process's memory for a second."""
-    key = statement_pk_key(pk)
-    statement: Statement | None = statement_memo.get(key)
-    if statement is None:
-        statement = Statement.objects.get(pk=pk)
-        statement.remember_texts()
-        statement_memo.set(key, statement)
-    return statement
+    return caches.statement_by_pk(pk, lambda: _load_statement_by_pk(pk))
 
 
 # What confirming reads of a signature; the rest of its row (sealed details and hashes)
@@ -209,29 +121,12 @@ def _signature_for(token: str, field: str, only: tuple[str, ...] | None = None) 
     return signature
 
 
-def _bad_link(request: HttpRequest) -> HttpResponse:
-    match = request.resolver_match
-    if tokens.well_formed(match.kwargs.get("token", "") if match else ""):
-        # A whole link that matches nothing: it was real once, or never was.
-        gone = _(
-            "A link stops working when the signature or endorsement it belongs to is "
-            "withdrawn or erased, and when it was never confirmed and has since been deleted."
-        )
-        return _problem(request, _("This link does not work"), gone, 404)
-    return _problem(
-        request,
-        _("This link is not valid"),
-        _("Please check that you copied the whole link from your email."),
-        404,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @same_origin_post
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     signature = _signature_for(token, "confirm_token_hash", only=_CONFIRM_FIELDS)
     if signature is None:
-        return _bad_link(request)
+        return bad_link(request)
     statement = signature.statement
     if signature.status != Signature.Status.PENDING:
         return render(
@@ -267,7 +162,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     signature = _signature_for(token, "manage_token_hash")
     if signature is None:
-        return _bad_link(request)
+        return bad_link(request)
     statement = signature.statement
     withdrawn = signature.status == Signature.Status.WITHDRAWN
     data = request.POST if request.method == "POST" else None
@@ -284,7 +179,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 elif not withdrawn:
                     signature.withdraw()
             except StatementError as exc:
-                return _problem(request, _("We could not change your signature"), str(exc), 409)
+                return problem(request, _("We could not change your signature"), str(exc), 409)
         if action == "erase":
             return render(request, "public/erased.html", {"statement": statement})
         if action == "lower":
@@ -299,7 +194,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=2, stale_while_revalidate=30)
 def count(request: HttpRequest, slug: str) -> JsonResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     counts = counts_for(statement)
     return JsonResponse(
         {"counted": counts["counted"], "unverified": counts["unverified"], "goal": statement.goal}
@@ -310,7 +205,7 @@ def count(request: HttpRequest, slug: str) -> JsonResponse:
 @never_cache
 def challenge(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh proof-of-work challenge, fetched by pow.js: the cached page carries none."""
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     return JsonResponse(
         proofofwork.new_challenge(
             settings.SECRET_KEY,

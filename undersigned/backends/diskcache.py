@@ -23,6 +23,7 @@ from typing import Any
 from diskcache import DjangoCache
 from django.db import DatabaseError
 
+from undersigned.backends import CountingCache
 from undersigned.backends.writegate import gate
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _upsert(n: int) -> str:
     return UPSERT.format(rows=", ".join(["(?, 1, ?)"] * n), n=2 * n + 1)
 
 
-class DiskCache(DjangoCache):
+class DiskCache(DjangoCache, CountingCache):
     def __init__(self, directory: str, params: dict[str, Any]) -> None:
         super().__init__(directory, params)
         self._limits_path = Path(directory) / LIMITS_FILE
@@ -121,3 +122,25 @@ class DiskCache(DjangoCache):
             log.warning("rate-limit counters unavailable, not counted: %s", exc)
             return [1] * len(keys)
         return [int(found[key]) for key, _ttl in keys]
+
+    def peek_hits(self, keys: list[str], now: float | None = None) -> list[int]:
+        now = time.time() if now is None else now
+        marks = ", ".join("?" * len(keys))
+        try:
+            rows = self._limits().execute(
+                f"SELECT key, count FROM hits WHERE key IN ({marks}) AND expires > ?",  # noqa: S608
+                [*keys, now],
+            )
+            found = dict(rows.fetchall())
+        except (sqlite3.Error, DatabaseError) as exc:
+            log.warning("rate-limit counters unavailable, read as empty: %s", exc)
+            return [0] * len(keys)
+        return [int(found.get(key, 0)) for key in keys]
+
+    def forget_hits(self, keys: list[str]) -> None:
+        marks = ", ".join("?" * len(keys))
+        try:
+            with gate(self._limits_lock, timeout=self._timeout):
+                self._limits().execute(f"DELETE FROM hits WHERE key IN ({marks})", keys)  # noqa: S608
+        except (sqlite3.Error, DatabaseError) as exc:
+            log.warning("rate-limit counters unavailable, not reset: %s", exc)

@@ -1,0 +1,90 @@
+"""The one rate limiter: signing, endorsing and the staff log-in count here (P5).
+
+Each caller names its limits (`lib/ratelimit.Limit`) and subjects (keyed hashes, never an
+address or a name); this module counts them through the configured cache. The two real
+backends count every limit of a submission in one round trip (`backends.CountingCache`:
+one UPSERT on the disk cache's own table, one Lua command on Redis); others (local memory
+in tests) fall back to add + incr, atomic within one process. Every path fails open: a
+counter store that cannot be reached turns nobody away, and says so in the log.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.cache import caches
+
+from undersigned.backends import CountingCache
+from undersigned.lib.ratelimit import Limit
+
+__all__ = ["Limit", "hit", "hit_many", "incr", "once", "over", "peek", "reset"]
+
+Hits = list[tuple[Limit, str]]
+
+
+def _backend(cache: Any) -> Any:
+    # The backend itself, not django.core.cache.cache (a proxy), so the type check holds.
+    return cache or caches["default"]
+
+
+def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> int:
+    """Count one hit on SUBJECT and return the count in the current window, this one included."""
+    return hit_many([(limit, subject)], now=now, cache=cache)[0]
+
+
+def hit_many(hits: Hits, *, now: float | None = None, cache: Any = None) -> list[int]:
+    """Count one hit on each (limit, subject), in one round trip on the real backends."""
+    cache = _backend(cache)
+    now = time.time() if now is None else now
+    keys = [(limit.key(subject, now), limit.ttl()) for limit, subject in hits]
+    if isinstance(cache, CountingCache):
+        return cache.count_hits(keys, now)
+    return [incr(cache, key, ttl) for key, ttl in keys]
+
+
+def over(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> bool:
+    """Count one hit and say whether it went over the limit."""
+    return hit(limit, subject, now=now, cache=cache) > limit.count
+
+
+def peek(hits: Hits, *, now: float | None = None, cache: Any = None) -> list[int]:
+    """The counts in the current windows, without counting a hit."""
+    cache = _backend(cache)
+    now = time.time() if now is None else now
+    keys = [limit.key(subject, now) for limit, subject in hits]
+    if isinstance(cache, CountingCache):
+        return cache.peek_hits(keys, now)
+    found = cache.get_many(keys)
+    return [int(found.get(key) or 0) for key in keys]
+
+
+def reset(hits: Hits, *, now: float | None = None, cache: Any = None) -> None:
+    """Forget the current windows' counts."""
+    cache = _backend(cache)
+    now = time.time() if now is None else now
+    keys = [limit.key(subject, now) for limit, subject in hits]
+    if isinstance(cache, CountingCache):
+        cache.forget_hits(keys)
+    else:
+        cache.delete_many(keys)
+
+
+def incr(cache: Any, key: str, ttl: int) -> int:
+    """Atomic-where-the-backend-allows increment that creates the key with TTL."""
+    if cache.add(key, 1, ttl):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        # It expired between add and incr: this hit starts a fresh window.
+        cache.set(key, 1, ttl)
+        return 1
+
+
+def once(token: str, ttl: int, *, cache: Any = None) -> bool:
+    """True the first time TOKEN is seen within TTL seconds, False for every replay."""
+    cache = _backend(cache)
+    if isinstance(cache, CountingCache):
+        return cache.count_hits([(f"once:{token}", ttl)])[0] == 1
+    return bool(cache.add(f"once:{token}", 1, ttl))
