@@ -210,9 +210,13 @@ CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
+            # Fails open: with Redis unreachable, pages and counts come from the database
+            # and the rate limits are off (undersigned/backends/redis.py). The timeouts
+            # bound what a Redis that hangs, rather than refuses, costs a request.
             "BACKEND": "undersigned.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "undersigned"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
