@@ -12,6 +12,7 @@ from django_countries import countries
 from django_otp import match_token, user_has_device
 from django_otp.models import Device
 
+from undersigned.control import throttle
 from undersigned.statements.models import Endorsement, Statement
 
 
@@ -27,6 +28,8 @@ class LoginForm(AuthenticationForm):
     device: Device | None = None
 
     def clean(self) -> dict[str, Any]:
+        if throttle.guarded(self.cleaned_data.get("username") or ""):
+            return self._clean_on_guard()
         cleaned = super().clean()
         user = self.get_user()
         if user is not None and user_has_device(user):
@@ -37,6 +40,27 @@ class LoginForm(AuthenticationForm):
                     _("Please enter the current code from your authenticator app."),
                     code="otp",
                 )
+        return cleaned
+
+    def _clean_on_guard(self) -> dict[str, Any]:
+        """The account is under attack from many networks (control/throttle.py): judge the
+        password and the code together, and answer every failure alike, so that a right
+        password tells a guesser nothing without the code."""
+        refused = ValidationError(
+            _("Please enter a correct password and the current code from your authenticator app."),
+            code="guarded",
+        )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            raise refused from None
+        user = self.get_user()
+        token = (cleaned.get("otp_token") or "").strip()
+        if user is None or not token or not user_has_device(user):
+            raise refused
+        self.device = match_token(user, token)
+        if self.device is None:
+            raise refused
         return cleaned
 
 

@@ -108,8 +108,8 @@ def test_the_rate_limit_keys_hold_no_username_or_address() -> None:
     make_user("max", MODERATORS)
     login(Client(), "max@example.org", password="guess guess guess")
     request = RequestFactory().post(URL)
-    pairs = throttle._keys(request, "max@example.org")
-    assert limits.peek(pairs) == [1, 1]
+    pairs = [*throttle._keys(request, "max@example.org"), throttle._account_key("max@example.org")]
+    assert limits.peek(pairs) == [1, 1, 1]
     for limit, subject in pairs:
         key = limit.key(subject, time.time())
         assert "max" not in key and "127.0.0" not in key
