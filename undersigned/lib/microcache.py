@@ -68,8 +68,12 @@ class MicroCache:
         ttl: float = 1.0,
         max_entries: int = 512,
         clock: Callable[[], float] = time.monotonic,
+        query_key: Callable[[str, str], str] | None = None,
     ) -> None:
         self.app = app
+        # What of the query string tells responses apart, from the path and the raw query:
+        # parameters the application ignores must not each get (and miss) their own copy.
+        self.query_key = query_key
         self.paths = re.compile(paths) if isinstance(paths, str) else paths
         self.ttl = ttl
         self.max_entries = max_entries
@@ -97,12 +101,15 @@ class MicroCache:
         # Host and scheme are part of the key: Django validates the host and redirects
         # plain HTTP, and a copy made for one request must not answer a request it would
         # have treated differently.
+        path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+        if self.query_key is not None:
+            query = self.query_key(path, query)
         base = (
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_X_FORWARDED_PROTO", ""),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
+            path,
+            query,
         )
         vary = self._vary.get(base)
         now = self.clock()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
@@ -158,9 +159,22 @@ _languages = "|".join(code for code, _name in settings.LANGUAGES)
 PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
 
 
+def response_query(path: str, query: str) -> str:
+    """The part of a public URL's query string that changes its response: the statement
+    page's page number, as the view reads it. Anything else (?x=1, a tracking tag) answers
+    the same page, so it must hit the same copy rather than miss both caches."""
+    if not query or path.startswith("/count/"):
+        return ""
+    values = parse_qs(query).get("page")
+    number = page_number(values[-1]) if values else 1  # Django reads the last one too
+    return "" if number == 1 else f"page={number}"
+
+
 def response_cache(app: WSGIApp) -> MicroCache:
     """APP behind this process's response cache."""
-    micro = MicroCache(app, PUBLIC_PATHS, ttl=settings.MICRO_CACHE_SECONDS)
+    micro = MicroCache(
+        app, PUBLIC_PATHS, ttl=settings.MICRO_CACHE_SECONDS, query_key=response_query
+    )
     _response_caches.append(micro)
     return micro
 

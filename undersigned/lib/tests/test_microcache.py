@@ -122,3 +122,12 @@ def test_a_zero_ttl_turns_it_off() -> None:
     get(cache)
     get(cache)
     assert app.calls == 2
+
+
+def test_a_query_key_decides_which_queries_share_a_copy() -> None:
+    app = App(PUBLIC)
+    cache = MicroCache(app, r"/en/[a-z]+/", ttl=1.0, clock=Clock(), query_key=lambda p, q: "")
+    for query in ["", "x=1", "x=2"]:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/en/s/", "QUERY_STRING": query}
+        b"".join(cache(environ, lambda status, h, exc=None: None))
+    assert app.calls == 1
