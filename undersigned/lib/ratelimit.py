@@ -8,7 +8,7 @@ moves on and the old key ages out. The counting itself is `undersigned/statement
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,12 @@ class Limit:
     name: str
     count: int
     seconds: int
+    # How long a window's counter is kept: a little past the window, so a slow request near
+    # the edge still finds it. An attribute, not a method: it is read on every submission.
+    ttl: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ttl", self.seconds + 5)
 
     @classmethod
     def parse(cls, name: str, spec: str) -> Limit:
@@ -33,8 +39,3 @@ class Limit:
 
     def key(self, subject: str, now: float) -> str:
         return f"rl:{self.name}:{subject}:{int(now // self.seconds)}"
-
-    def ttl(self) -> int:
-        """How long a window's counter is kept: a little past the window, so a slow request
-        near the edge still finds it."""
-        return self.seconds + 5

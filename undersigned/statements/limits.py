@@ -41,9 +41,9 @@ def hit(limit: Limit, subject: str, *, now: float | None = None, cache: Any = No
 
 def hit_many(hits: Hits, *, now: float | None = None, cache: Any = None) -> list[int]:
     """Count one hit on each (limit, subject), in one round trip on the real backends."""
-    cache = _backend(cache)
+    cache = cache or caches["default"]  # as _backend(), without a call on the hot path
     now = time.time() if now is None else now
-    keys = [(limit.key(subject, now), limit.ttl()) for limit, subject in hits]
+    keys = [(limit.key(subject, now), limit.ttl) for limit, subject in hits]
     if isinstance(cache, CountingCache):
         return cache.count_hits(keys, now)
     return [incr(cache, key, ttl) for key, ttl in keys]
