@@ -34,3 +34,9 @@ def test_forms_links_staff_and_language_redirects_are_never_micro_cached(path: s
 
 def test_the_deployed_application_is_wrapped() -> None:
     assert isinstance(application, MicroCache)
+
+
+def test_the_deployed_response_cache_ignores_unknown_query_parameters() -> None:
+    from undersigned.statements.caches import response_query
+
+    assert application.query_key is response_query

@@ -20,6 +20,7 @@ import functools
 import ipaddress
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +176,41 @@ def _in_networks(
     return any(ip in net for net in networks)
 
 
+def _check_sources(flag: Callable[[str], None], *, address: str, email: str, domain: str) -> None:
+    blocked_domains, blocked_addresses, blocked_networks = blocklist()
+    if (
+        (domain and _in_domain_set(domain, blocked_domains))
+        or (email and blocked_addresses and address_digest(email) in blocked_addresses)
+        or _in_networks(address, blocked_networks)
+    ):
+        flag("blocked")
+    if domain and settings.BLOCK_DISPOSABLE_DOMAINS and _disposable(domain):
+        flag("disposable")
+
+
+def _hits(
+    rules: dict[str, Limit],
+    scope: str,
+    verdict: Verdict,
+    domain: str,
+    email: str,
+    pow_payload: str,
+) -> dict[str, tuple[Limit, str]]:
+    """The limits one submission in SCOPE (kind and statement) counts against."""
+    subject = f"{scope}:{verdict.source_digest}"
+    hits: dict[str, tuple[Limit, str]] = {
+        "burst": (rules["burst"], subject),
+        "sustained": (rules["sustained"], subject),
+    }
+    if not pow_payload:
+        hits["nopow"] = (rules["nopow"], subject)
+    if domain and not _in_domain_set(domain, set(settings.SIGN_DOMAIN_EXEMPT)):
+        hits["domain"] = (rules["domain"], f"{scope}:{verdict.domain_digest}")
+    if email:
+        hits["mail"] = (rules["mail"], address_digest(email))
+    return hits
+
+
 def screen(
     *,
     statement_id: int,
@@ -204,31 +240,12 @@ def screen(
         flag("nostart")
     elif elapsed < settings.SIGN_MIN_FILL_SECONDS:
         flag("fast")
-    blocked_domains, blocked_addresses, blocked_networks = blocklist()
-    if (
-        (domain and _in_domain_set(domain, blocked_domains))
-        or (email and blocked_addresses and address_digest(email) in blocked_addresses)
-        or _in_networks(address, blocked_networks)
-    ):
-        flag("blocked")
-    if domain and settings.BLOCK_DISPOSABLE_DOMAINS and _disposable(domain):
-        flag("disposable")
-
-    subject = f"{kind}:{statement_id}:{verdict.source_digest}"
+    _check_sources(flag, address=address, email=email, domain=domain)
     rules = sign_limits()
     # Every valid submission counts against the limits, flagged or not: a script that is
     # already caught must not get a fresh allowance for its next try. All counters move in
     # one cache round trip (one Redis command), which keeps the signing path fast.
-    hits: dict[str, tuple[Limit, str]] = {
-        "burst": (rules["burst"], subject),
-        "sustained": (rules["sustained"], subject),
-    }
-    if not pow_payload:
-        hits["nopow"] = (rules["nopow"], subject)
-    if domain and not _in_domain_set(domain, set(settings.SIGN_DOMAIN_EXEMPT)):
-        hits["domain"] = (rules["domain"], f"{kind}:{statement_id}:{verdict.domain_digest}")
-    if email:
-        hits["mail"] = (rules["mail"], address_digest(email))
+    hits = _hits(rules, f"{kind}:{statement_id}", verdict, domain, email, pow_payload)
     counts = dict(zip(hits, limits.hit_many(list(hits.values()), now=stamp), strict=True))
     over = {name for name, count in counts.items() if count > hits[name][0].count}
     if pow_payload:
