@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from undersigned.control import throttle
-from undersigned.control.roles import MODERATORS
+from undersigned.statements.roles import MODERATORS
 from undersigned.test import PASSWORD, make_user, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
