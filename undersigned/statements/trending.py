@@ -10,11 +10,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from undersigned.statements import caches
 from undersigned.statements.models import OutboxMessage, Signature, TrendingSource
 from undersigned.statements.roles import ORGANISERS
 
@@ -58,9 +58,7 @@ def _trending_for(hour: dt.datetime) -> list[TrendingSource]:
         )
         for group in groups:
             digest = group[column]
-            label = (
-                cache.get(f"domainlabel:{digest}", "") if kind == TrendingSource.Kind.DOMAIN else ""
-            )
+            label = caches.domain_label(digest) if kind == TrendingSource.Kind.DOMAIN else ""
             with transaction.atomic():
                 row, _created = TrendingSource.objects.select_for_update().get_or_create(
                     statement_id=group["statement_id"],
