@@ -155,3 +155,26 @@ def disk_cache(tmp_path: Path) -> Iterator[DiskCache]:
     cache = DiskCache(str(tmp_path / "cache"), {"TIMEOUT": 300, "SHARDS": 2})
     yield cache
     cache._cache.close()
+
+
+@pytest.mark.parametrize("backend", ["locmem", "disk", "redis"])
+def test_peek_reads_without_counting_and_reset_forgets(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    from undersigned.statements.limits import peek, reset
+
+    cache = {
+        "locmem": locmem,
+        "disk": lambda: request.getfixturevalue("disk_cache"),
+        "redis": lambda: request.getfixturevalue("redis_cache"),
+    }[backend]()
+    burst, daily = Limit("b", 5, 60), Limit("d", 5, 86400)
+    hits = [(burst, "a"), (daily, "a")]
+    assert peek(hits, now=600.0, cache=cache) == [0, 0]
+    hit_many(hits, now=600.0, cache=cache)
+    hit(burst, "a", now=601.0, cache=cache)
+    assert peek(hits, now=602.0, cache=cache) == [2, 1]
+    assert peek(hits, now=602.0, cache=cache) == [2, 1]  # peeking counted nothing
+    assert peek([(burst, "a")], now=660.0, cache=cache) == [0]  # the next window
+    reset(hits[:1], now=603.0, cache=cache)
+    assert peek(hits, now=603.0, cache=cache) == [0, 1]
