@@ -210,20 +210,16 @@ CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Fails open: with Redis unreachable, pages and counts come from the database
-            # and the rate limits are off (undersigned/backends/redis.py). The timeouts
-            # bound what a Redis that hangs, rather than refuses, costs a request.
-            "BACKEND": "undersigned.backends.redis.RedisCache",
+            "BACKEND": "undersigned.backends.redis.RedisCache",  # fails open (issue 14)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "undersigned"),
-            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},  # bound a hung Redis
         }
     }
 else:
     # One machine: a disk cache shared by every worker process, which rate limits need
-    # (local memory would give each process its own limits). diskcache keeps entries in its
-    # own SQLite file with atomic add/incr; Django's file cache lists its whole folder on
-    # every write, which made each signature cost milliseconds once the limits had keys.
+    # (local memory would give each its own limits). Django's file cache lists its whole
+    # folder on every write: each signature cost milliseconds once the limits had keys.
     CACHES = {
         "default": {
             "BACKEND": "undersigned.backends.diskcache.DiskCache",
