@@ -2,8 +2,8 @@
 
 Everything kept in the cache can be rebuilt from the database, so Redis being unreachable
 must not cost a page, a count or a signature (issue 14). While it is down this backend
-answers like Django's dummy cache (nothing found, nothing kept) and every rate-limit
-counter reads as a first hit; the limits are off, which it says once in the log. After
+answers like Django's dummy cache (nothing found, nothing kept, no add() claimed) and every
+rate-limit counter reads as a first hit; the limits are off, which it says once in the log. After
 RETRY_SECONDS it tries Redis again, so a dead server costs one refused connection a second
 per process, not one per cache call.
 
@@ -86,8 +86,10 @@ class RedisCache(DjangoRedisCache, CountingCache):
         return self._fail_open(False, super().has_key, key, version)
 
     def add(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> bool:
-        # As the dummy cache: stored, as far as the caller can tell.
-        return self._fail_open(True, super().add, key, value, timeout, version)
+        # Not stored. Unlike the dummy cache, which says it was: add() is a claim (the email
+        # worker's daily digest), and while Redis is down nobody may claim it, or each poll
+        # of each worker would.
+        return self._fail_open(False, super().add, key, value, timeout, version)
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> None:
         self._fail_open(None, super().set, key, value, timeout, version)

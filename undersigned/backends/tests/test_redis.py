@@ -44,7 +44,8 @@ def test_a_dead_redis_reads_as_an_empty_cache(dead_redis: str) -> None:
     cache.set("a", 1)
     assert cache.get("a") is None and cache.get("a", "fallback") == "fallback"
     assert cache.get_many(["a", "b"]) == {}
-    assert cache.add("a", 1) and not cache.delete("a") and not cache.has_key("a")
+    assert not cache.delete("a") and not cache.has_key("a")
+    assert not cache.add("a", 1)  # a claim (the worker's digest) nobody gets while it is down
     with pytest.raises(ValueError):
         cache.incr("a")
 
@@ -96,3 +97,11 @@ def test_the_statement_page_count_and_signing_work_without_redis(dead_redis: str
     )
     assert response.status_code == 302
     assert Signature.objects.get().status == "pending"  # stored, as always
+
+
+def test_while_redis_is_down_no_worker_claims_the_daily_digest(dead_redis: str) -> None:
+    from undersigned.delivery.management.commands.worker import digest_due
+
+    # Claimed through cache.add: a "yes" here would send the digest at every poll.
+    assert not digest_due(time.time(), 24)
+    assert not digest_due(time.time(), 24)
