@@ -104,7 +104,7 @@ def test_a_view_that_fails_answers_with_the_styled_500(monkeypatch: pytest.Monke
     def broken(statement: object) -> dict[str, int]:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("undersigned.public.views.counts_for", broken)
+    monkeypatch.setattr("undersigned.public.pages.counts_for", broken)
     client = Client(raise_request_exception=False, headers={"Accept-Language": "ru"})
     response = client.get("/ru/stop-the-war/")
     assert response.status_code == 500
