@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from undersigned.public.views import _public_statement
+from undersigned.public.pages import public_statement
 from undersigned.statements import package
 from undersigned.statements.models import Statement
 
@@ -27,7 +27,7 @@ def package_cache_key(slug: str, language: str) -> str:
 
 @require_GET
 def public_package(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     if statement.state != Statement.State.CLOSED:
         raise Http404
     key = package_cache_key(slug, get_language())

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from undersigned.lib import tokens
 from undersigned.public.decorators import same_origin_post
-from undersigned.public.views import _bad_link
+from undersigned.public.pages import bad_link
 from undersigned.statements.models import Endorsement, StatementError
 
 
@@ -28,7 +28,7 @@ def withdraw_endorsement(request: HttpRequest, token: str) -> HttpResponse:
             .first()
         )
     if endorsement is None:
-        return _bad_link(request)
+        return bad_link(request)
     context = {"statement": endorsement.statement, "endorsement": endorsement}
     if request.method == "POST":
         with transaction.atomic():
