@@ -48,6 +48,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy undersigned tests conftest.py
+	$(BIN)/lint-imports --no-cache
 
 test: install-test lint test-sqlite test-postgres
 

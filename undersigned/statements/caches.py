@@ -38,12 +38,6 @@ from django.db import transaction
 from undersigned.lib.memo import ProcessMemo
 from undersigned.lib.microcache import MicroCache, WSGIApp
 
-# BRIDGE, until Statement.forget_cached calls forget_statement(): models.py still keeps
-# the statement memo and forgets its entries itself, so share its object. Merging, replace
-# this import with `statement_memo = ProcessMemo(settings.MICRO_CACHE_SECONDS)` below and
-# delete the memo and the key functions from models.py (an import left behind fails loudly).
-from undersigned.statements.models import statement_memo
-
 T = TypeVar("T")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Blocklist = tuple[set[str], set[str], list[Network]]
@@ -55,8 +49,8 @@ BLOCKLIST_SECONDS = 60
 BLOCKLIST_MEMO_SECONDS = 5
 DOMAIN_LABEL_SECONDS = 2 * 86400
 
-# The published statement with its texts, as every public request needs it (lib/memo.py):
-# statement_memo, for now models.py's own object (BRIDGE above).
+# The published statement with its texts, as every public request needs it (lib/memo.py).
+statement_memo = ProcessMemo(settings.MICRO_CACHE_SECONDS)
 _blocklist_memo = ProcessMemo(BLOCKLIST_MEMO_SECONDS)
 _response_caches: list[MicroCache] = []
 

@@ -20,12 +20,8 @@ from undersigned.statements.models.statement import (
     Statement,
     StatementError,
     StatementVersion,
-    counts_cache_key,
     forget_deleted_pages,
     is_high_risk,
-    statement_cache_key,
-    statement_memo,
-    statement_pk_key,
 )
 from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
@@ -51,12 +47,8 @@ __all__ = [
     "TrendingSource",
     "Visibility",
     "Witness",
-    "counts_cache_key",
     "forget_deleted_pages",
     "is_high_risk",
     "paper_count",
     "record",
-    "statement_cache_key",
-    "statement_memo",
-    "statement_pk_key",
 ]

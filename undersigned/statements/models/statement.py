@@ -7,13 +7,12 @@ import random
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import OperationalError, connection, models, transaction
+from django.db import OperationalError, connection, models
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.lib.memo import ProcessMemo
+from undersigned.statements import caches
 
 
 class StatementError(Exception):
@@ -98,15 +97,7 @@ class Statement(models.Model):
         )
 
     def forget_cached(self) -> None:
-        key = statement_cache_key(self.slug)
-
-        def forget() -> None:
-            cache.delete(key)
-            statement_memo.forget(key)
-            statement_memo.forget(statement_pk_key(self.pk))
-
-        forget()
-        transaction.on_commit(forget)
+        caches.forget_statement(self.slug, self.pk)
 
     def text(self, language: str) -> StatementVersion:
         """The current text in LANGUAGE, else in the primary language."""
@@ -176,22 +167,6 @@ def _with_primary_current(
 def is_high_risk(country: str) -> bool:
     """Signers from these countries get neutral emails and, by default, are not listed."""
     return str(country).upper() in settings.HIGH_RISK_COUNTRIES
-
-
-def counts_cache_key(statement_id: int) -> str:
-    return f"counts:{statement_id}"
-
-
-def statement_cache_key(slug: str) -> str:
-    return f"statement:{slug}"
-
-
-def statement_pk_key(pk: int) -> str:
-    return f"statement-pk:{pk}"
-
-
-# The published statement with its texts, as every public request needs it (see lib/memo.py).
-statement_memo = ProcessMemo(settings.MICRO_CACHE_SECONDS)
 
 
 class StatementVersion(models.Model):
