@@ -18,6 +18,8 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
+from undersigned.lib import emails
+
 
 class KeyError_(ValueError):
     """A key that is malformed or does not open the data."""
@@ -94,12 +96,8 @@ def server_decrypt(secret: str, blob: bytes) -> dict[str, Any]:
 
 
 def normalise_email(address: str) -> str:
-    """Lower-case the whole address; Gmail-style dots and +tags are left alone.
-
-    Stripping +tags would merge addresses that other providers treat as distinct; the
-    abuse controls handle tag farming by domain velocity instead.
-    """
-    return address.strip().lower()
+    """One form per mailbox (see lib/emails.py): domain by UTS #46, NFKC, no case."""
+    return emails.normalise(address)
 
 
 def email_digest(secret: str, statement_id: int, address: str) -> str:
@@ -110,5 +108,6 @@ def email_digest(secret: str, statement_id: int, address: str) -> str:
 
 def domain_digest(secret: str, domain: str) -> str:
     """Keyed hash of an email domain, the same for every statement (abuse tools match it)."""
-    message = f"domain:{domain.strip().lower()}".encode()
+    canonical = emails.ascii_domain(domain) or domain.strip().lower()
+    message = f"domain:{canonical}".encode()
     return hmac.new(_derive(secret, "dedup"), message, hashlib.sha256).hexdigest()[:32]

@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from undersigned.lib import emails
 from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
@@ -193,8 +194,14 @@ class SignForm(ScreenedForm):
             }
 
     def clean_email(self) -> str:
-        email: str = self.cleaned_data["email"]
-        return email.strip()
+        email: str = self.cleaned_data["email"].strip()
+        if not email:
+            return email
+        # One mailbox, one spelling (lib/emails.py): the domain in ASCII, or refused.
+        mailbox = emails.for_sending(email)
+        if mailbox is None:
+            raise ValidationError(self.fields["email"].error_messages["invalid"])
+        return mailbox
 
     def clean(self) -> dict[str, Any]:
         """Leave cleaned_data as Signature.sign's keyword arguments, screening included."""
