@@ -6,6 +6,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
 # No inline script or style anywhere, nothing from another origin (P6).
@@ -28,6 +30,10 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if response.cookies and not request.path_info.startswith(STAFF_PREFIXES):
+            # Visitors get no cookie, whatever set one: a shared cache would hand a public
+            # page's cookie to everyone (issue 14, item 5).
+            response.cookies.clear()
         return response
 
 
@@ -69,3 +75,24 @@ class StaffOnlyMiddleware:
             response: HttpResponse = self.staff(request)
             return response
         return self.get_response(request)
+
+
+class StaffCsrfViewMiddleware(CsrfViewMiddleware):
+    """Django's CSRF check, whose cookie public paths neither read nor set.
+
+    Public forms check Origin and Sec-Fetch-Site instead (public/decorators.py). Without
+    this, a malformed `csrftoken` cookie sent to a public page made Django set a fresh one
+    on a response marked `Cache-Control: public`. A POST to a public view that is not
+    exempt still has its token checked (and refused) in process_view.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(STAFF_PREFIXES):
+            super().process_request(request)
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if request.path_info.startswith(STAFF_PREFIXES):
+            return super().process_response(request, response)
+        return response

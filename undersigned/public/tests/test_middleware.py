@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from undersigned.public import middleware
 from undersigned.test import make_statement
@@ -51,3 +51,32 @@ def test_a_staff_middleware_with_a_view_hook_is_refused(monkeypatch: pytest.Monk
     monkeypatch.setattr(middleware, "import_string", lambda dotted: WithViewHook)
     with pytest.raises(ImproperlyConfigured, match="process_view"):
         middleware.StaffOnlyMiddleware(lambda request: HttpResponse())
+
+
+@pytest.mark.parametrize("cookie", ["x", "!" * 32, "a" * 200, ""])
+def test_a_malformed_csrf_cookie_gets_no_cookie_back_on_a_public_page(cookie: str) -> None:
+    make_statement()
+    client = Client()
+    client.cookies["csrftoken"] = cookie
+    for path in ("/en/stop-the-war/", "/en/", "/count/stop-the-war.json"):
+        response = client.get(path)
+        assert response.status_code in (200, 302), path
+        assert not response.cookies, (path, response.cookies)
+        assert "Set-Cookie" not in response.headers, path
+
+
+def test_a_public_response_that_sets_a_cookie_loses_it() -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse("ok", headers={"Cache-Control": "public, max-age=60"})
+        response.set_cookie("tracker", "1")
+        return response
+
+    guard = middleware.SecurityHeadersMiddleware(view)
+    factory = RequestFactory()
+    assert not guard(factory.get("/en/stop-the-war/")).cookies
+    assert guard(factory.get("/control/login/")).cookies["tracker"].value == "1"
+
+
+def test_a_staff_page_still_gets_its_csrf_cookie() -> None:
+    response = Client().get("/control/login/")
+    assert response.cookies["csrftoken"].value
