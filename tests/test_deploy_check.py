@@ -16,6 +16,7 @@ def check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
         k: v
         for k, v in os.environ.items()
         if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "HSTS_PRELOAD")
+        and not k.startswith("EMAIL_")
     }
     env.update(
         {
@@ -24,6 +25,7 @@ def check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
             "ALLOWED_HOSTS": "sign.example.org",
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(60),
+            "EMAIL_HOST": "smtp.example.org",
             **extra,
         }
     )
@@ -48,3 +50,11 @@ def test_check_deploy_is_clean_for_production(tmp_path: Path) -> None:
 def test_check_deploy_would_catch_debug(tmp_path: Path) -> None:
     result = check(tmp_path, DEBUG="true")
     assert result.returncode != 0 and "security.W018" in result.stderr
+
+
+@pytest.mark.slow
+def test_check_deploy_fails_without_a_real_smtp_server(tmp_path: Path) -> None:
+    result = check(tmp_path, EMAIL_HOST="")
+    assert result.returncode != 0 and "undersigned.E001" in result.stderr
+    result = check(tmp_path, EMAIL_HOST="", EMAIL_TO_CONSOLE="true")
+    assert result.returncode != 0 and "undersigned.E001" in result.stderr

@@ -316,8 +316,12 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-else:
+elif env_bool("EMAIL_TO_CONSOLE", False):
+    # `undersigned demo` only: every address and link is printed, so never in production.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # No SMTP server: sending fails loudly and the email stays queued (delivery/backends.py).
+    EMAIL_BACKEND = "undersigned.delivery.backends.NoSmtpBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "undersigned <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

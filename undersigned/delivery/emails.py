@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -13,6 +15,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from undersigned.delivery.backends import MESSAGE as NOT_CONFIGURED
+from undersigned.delivery.backends import EmailNotConfigured
+from undersigned.lib import sealing
 from undersigned.statements.models import OutboxMessage, Signature, is_high_risk
 
 log = logging.getLogger(__name__)
@@ -89,21 +94,56 @@ def claim_one(now: Any = None) -> OutboxMessage | None:
     return None
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The same Message-ID for every attempt at one outbox row, and for no other email.
+
+    Delivery is at least once (see deliver_one): if a worker dies after the SMTP server
+    accepted a message but before the row says so, the message is sent again, and
+    receivers that de-duplicate by Message-ID show it once. Keyed, so it reveals neither
+    the row number nor how many emails the site sends; the creation time keeps it unique
+    if a new database reuses row numbers.
+    """
+    key = sealing.derive_key(settings.OUTBOX_KEY, "message-id")
+    seed = f"{message.pk}:{message.created_at.isoformat()}".encode()
+    digest = hmac.new(key, seed, hashlib.sha256).hexdigest()[:40]
+    _name, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = sender.rpartition("@")[2] or "undersigned.invalid"
+    return f"<{digest}@{domain}>"
+
+
 def deliver_one(connection: Any = None) -> bool:
-    """Send one due message; return whether there was one (the worker's unit of work)."""
+    """Send one due message; return whether to go on (the worker's unit of work).
+
+    At least once, with the window for a duplicate as small as SMTP allows: the row is
+    claimed with a lease (claim_one), the email is rendered before the SMTP exchange, and
+    the moment the server accepts DATA the row is marked sent in its own one-statement
+    transaction, before anything else (not even QUIT). Only a crash between that 250 reply
+    and the commit sends it again, with the same Message-ID.
+    """
     message = claim_one()
     if message is None:
         return False
+    own = connection is None
+    connection = connection or get_connection()
     try:
         email = render_message(message, message.open_payload())
-        email.connection = connection or get_connection()
-        email.send()
+        email.extra_headers["Message-ID"] = message_id(message)
+        connection.open()
+        if connection.send_messages([email]) != 1:
+            raise RuntimeError("the SMTP server did not take the message")
+    except EmailNotConfigured:
+        # Left claimed: tried again when the lease runs out, once SMTP is configured.
+        log.error(NOT_CONFIGURED)
+        return False
     except Exception as exc:
         # Never log the address or the exception text, which may quote it.
         log.warning("delivery of outbox message %s failed: %s", message.pk, type(exc).__name__)
+        connection.close()  # a broken connection is opened afresh for the next message
         message.mark_failed_attempt(type(exc).__name__)
         return True
     message.mark_sent()
+    if own:
+        connection.close()
     return True
 
 

@@ -6,9 +6,10 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.smtp import EmailBackend
 from django.test import override_settings
 
-from undersigned.delivery.emails import claim_one, deliver_all, deliver_one
+from undersigned.delivery.emails import claim_one, deliver_all, deliver_one, message_id
 from undersigned.statements.models import OutboxMessage, Signature
 from undersigned.test import Mailbox, free_port, links_in, make_statement
 
@@ -139,3 +140,65 @@ def test_mail_to_others_names_the_statement() -> None:
     (message,) = send("UA")
     assert "Title en" in message.subject
     assert message.from_email.startswith("Stop the war campaign <")
+
+
+class Crash(BaseException):
+    """A worker killed between the SMTP server's 250 and the commit of the mark."""
+
+
+def test_a_crash_after_send_resends_with_the_same_message_id(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = queue()
+
+    def crash(self: OutboxMessage) -> None:
+        raise Crash
+
+    with smtp(mailbox.port):
+        with monkeypatch.context() as patch:
+            patch.setattr(OutboxMessage, "mark_sent", crash)
+            with pytest.raises(Crash):
+                deliver_one()
+        assert deliver_one() is False, "the lease keeps the row until it runs out"
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
+        with time_machine.travel(later):
+            assert deliver_one() is True
+    first, second = mailbox.wait_for("anna@example.org", count=2)
+    assert first["Message-ID"] == second["Message-ID"] == message_id(message)
+    assert re.fullmatch(r"<[0-9a-f]{40}@[^>]+>", first["Message-ID"])
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.attempts == 0
+
+
+def test_message_ids_differ_between_rows() -> None:
+    statement = make_statement()
+    messages = [
+        Signature.sign(statement, language="en", name="A", email=f"{n}@example.org", country="UA")[
+            1
+        ]
+        for n in ("a", "b")
+    ]
+    assert len({message_id(m) for m in messages if m is not None}) == 2
+
+
+def test_the_row_is_marked_sent_before_the_connection_closes(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue()
+    seen: list[bool] = []
+    real_mark, real_close = OutboxMessage.mark_sent, EmailBackend.close
+
+    def mark(self: OutboxMessage) -> None:
+        seen.append(True)
+        real_mark(self)
+
+    def close(self: EmailBackend) -> None:
+        if self.connection is not None:
+            seen.append(False)
+        real_close(self)
+
+    monkeypatch.setattr(OutboxMessage, "mark_sent", mark)
+    monkeypatch.setattr(EmailBackend, "close", close)
+    with smtp(mailbox.port):
+        assert deliver_one() is True
+    assert seen == [True, False], "marked before QUIT, not after"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -66,4 +67,7 @@ class Command(BaseCommand):
             )
         )
         if not no_serve:
+            if not settings.EMAIL_HOST:
+                # The demo's worker (a child process) prints emails; nothing else does.
+                os.environ["EMAIL_TO_CONSOLE"] = "true"
             call_command("serve", port=port, with_worker=True, workers=2)
