@@ -70,11 +70,18 @@ def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 endorsement.confirm()
             except StatementError as exc:
-                return render(request, "public/link_expired.html", {**context, "message": str(exc)})
+                return render(
+                    request,
+                    "public/link_expired.html",
+                    {**context, "message": str(exc)},
+                    status=410,
+                )
         return render(request, "public/endorsement_confirmed.html", context)
     if endorsement.confirm_expires_at and endorsement.confirm_expires_at < timezone.now():
         message = _("This link has expired.")
-        return render(request, "public/link_expired.html", {**context, "message": message})
+        return render(
+            request, "public/link_expired.html", {**context, "message": message}, status=410
+        )
     return render(request, "public/endorsement_confirm.html", context)
 
 

@@ -146,6 +146,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 "public/link_expired.html",
                 {"statement": statement, "message": str(exc)},
+                status=410,
             )
         return render(request, "public/confirm_done.html", {"statement": statement})
     if signature.confirm_expires_at and signature.confirm_expires_at < timezone.now():
@@ -153,6 +154,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "public/link_expired.html",
             {"statement": statement, "message": _("This link has expired.")},
+            status=410,  # Gone: the styled page, but no client or crawler takes it as a page
         )
     return render(request, "public/confirm.html", {"statement": statement})
 

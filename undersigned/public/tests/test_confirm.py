@@ -58,9 +58,11 @@ def test_a_used_link_gets_a_friendly_page() -> None:
 def test_an_expired_link_gets_a_friendly_page() -> None:
     signature, token, _ = pending()
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=4)):
-        assert "no longer works" in Client().get(f"/en/confirm/{token}/").content.decode()
+        shown = Client().get(f"/en/confirm/{token}/")
         response = Client().post(f"/en/confirm/{token}/", **ORIGIN)
-    assert response.status_code == 200 and "expired" in response.content.decode()
+    assert shown.status_code == 410 and "no longer works" in shown.content.decode()
+    assert response.status_code == 410, "Gone, with the styled page"
+    assert "expired" in response.content.decode()
     signature.refresh_from_db()
     assert signature.status == "pending"
 

@@ -136,8 +136,10 @@ def test_an_expired_link_confirms_nothing() -> None:
     endorsement = make_endorsement(make_statement(), state="pending_confirmation")
     token = confirm_token(endorsement)
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=4)):
+        shown = Client().get(f"/en/endorsement/{token}/")
         response = Client().post(f"/en/endorsement/{token}/", **ORIGIN)
-    assert response.status_code == 200
+    assert shown.status_code == 410 and "no longer works" in shown.content.decode()
+    assert response.status_code == 410, "Gone, with the styled page"
     assert "expired" in response.content.decode()
     endorsement.refresh_from_db()
     assert endorsement.state == "pending_confirmation"
