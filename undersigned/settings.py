@@ -70,6 +70,13 @@ def data_dir() -> Path:
 DATA_DIR = data_dir()
 SECRET_NAMES = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY", "LOG_KEY")
 
+# What this process creates (the SQLite database and its WAL and SHM files, the disk cache,
+# the local secrets, keys, exports) is for its owner only: 0600 files, 0700 folders. A data
+# folder made by an older version is closed too, whatever the modes of the files in it.
+os.umask(0o077)
+if DATA_DIR.is_dir() and DATA_DIR.stat().st_uid == os.geteuid():
+    DATA_DIR.chmod(0o700)
+
 
 def _local_secrets() -> dict[str, str]:
     """Server-held keys for a zero-config instance, kept in the data folder.

@@ -30,3 +30,34 @@ def test_the_filter_redacts_formatted_records_and_blanks_addresses() -> None:
     finally:
         logger.removeHandler(handler)
     assert out.getvalue() == "- /en/manage/…/\nNot Found: /en/confirm/…/\n"
+
+
+def test_an_attackers_host_header_is_withheld() -> None:
+    hostile = "evil.example\u2028INJECTED" + "A" * 300
+    line = redact(
+        f"Invalid HTTP_HOST header: {hostile!r}. The domain name provided is not valid "
+        "according to RFC 1034/1035."
+    )
+    assert "evil" not in line and "INJECTED" not in line and "AAAA" not in line
+    assert line.startswith("Invalid HTTP_HOST header: (withheld). The domain")
+    line = redact(
+        "Invalid HTTP_HOST header: 'canary-7f3a.example'. You may need to add "
+        "'canary-7f3a.example' to ALLOWED_HOSTS."
+    )
+    assert "canary" not in line and "ALLOWED_HOSTS" in line
+
+
+def test_an_attackers_origin_is_withheld() -> None:
+    line = redact(
+        "Forbidden (Origin checking failed - https://canary-9.example does not match any "
+        "trusted origins.): /control/login/"
+    )
+    assert "canary" not in line
+    assert line == (
+        "Forbidden (Origin checking failed - (withheld) does not match any trusted origins.)"
+        ": /control/login/"
+    )
+
+
+def test_a_very_long_line_is_cut() -> None:
+    assert len(redact("Not Found: /" + "x" * 10_000)) <= 2001
