@@ -11,8 +11,7 @@ import pytest
 from django.test import override_settings
 
 from undersigned.delivery.emails import deliver_all
-from undersigned.delivery.models import OutboxMessage
-from undersigned.statements.models import Signature
+from undersigned.statements.models import OutboxMessage, Signature
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
