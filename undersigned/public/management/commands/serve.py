@@ -3,14 +3,14 @@ from __future__ import annotations
 import copy
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from undersigned.lib.supervise import Child, Supervisor
 
 # Granian's default access-log line begins with the client address; ours leaves it out (P5).
 ACCESS_LOG_FORMAT = '[%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
@@ -100,28 +100,24 @@ class Command(BaseCommand):
         **opts: Any,
     ) -> None:
         use_port(port)
-        command = granian_command(host, port, workers, threads, access_log)
-        if not with_worker:
-            os.execv(command[0], command)  # noqa: S606 (no shell: a fixed argument list)
         children = [
-            subprocess.Popen([sys.executable, "-m", "undersigned", "worker"]),
-            subprocess.Popen(command),
+            Child(
+                "the web server (granian)",
+                granian_command(host, port, workers, threads, access_log),
+            )
         ]
+        if with_worker:
+            children.append(
+                Child("the email worker", [sys.executable, "-m", "undersigned", "worker"])
+            )
+        also = " with the email worker" if with_worker else ""
+        self.stdout.write(f"Serving on http://{host}:{port}/{also} (Ctrl-C stops)")
+        self.stdout.flush()
+        # Whichever child dies is restarted with back-off, the other keeps running: granian
+        # exits on two quick crashes of a worker, and a site without its email worker
+        # loses no data but sends no email (lib/supervise.py).
+        Supervisor(children, say=self.say).run()
 
-        def stop(signum: int, frame: Any) -> None:
-            for child in children:
-                child.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"Serving on http://{host}:{port}/ with the email worker (Ctrl-C stops)")
-        # If either child dies, stop the other: a site without its worker loses no data but
-        # sends no email, which would look like a broken site.
-        while all(child.poll() is None for child in children):
-            try:
-                children[1].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-        stop(signal.SIGTERM, None)
-        for child in children:
-            child.wait(timeout=30)
+    def say(self, line: str) -> None:
+        self.stderr.write(line)
+        self.stderr.flush()
