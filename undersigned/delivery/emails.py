@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from undersigned.delivery.backends import MESSAGE as NOT_CONFIGURED
 from undersigned.delivery.backends import EmailNotConfigured
 from undersigned.lib import sealing
+from undersigned.statements import already_signed
 from undersigned.statements.models import OutboxMessage, Signature, is_high_risk
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,12 @@ def deliver_one(connection: Any = None) -> bool:
     own = connection is None
     connection = connection or get_connection()
     try:
-        email = render_message(message, message.open_payload())
+        payload = message.open_payload()
+        unresolved = already_signed.unresolved(message)
+        if unresolved and not already_signed.resolve(message, payload, timezone.now()):
+            _skip(message)
+            return True
+        email = render_message(message, payload)
         email.extra_headers["Message-ID"] = message_id(message)
         connection.open()
         if connection.send_messages([email]) != 1:
@@ -145,6 +151,16 @@ def deliver_one(connection: Any = None) -> bool:
     if own:
         connection.close()
     return True
+
+
+def _skip(message: OutboxMessage) -> None:
+    """Done without sending: the address's signature went, or it was told within a day."""
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        payload=None,
+        failed_at=timezone.now(),
+        locked_until=None,
+        last_error="not sent: already told within a day, or no longer signed",
+    )
 
 
 def deliver_all(limit: int = 1000) -> int:

@@ -28,17 +28,30 @@ from undersigned.statements.hotpath import fastinsert
 CONFIRMED, PENDING = "confirmed", "pending"
 
 
-def insert_signature(signature: Model, message: Model | None) -> None:
+# The partial unique index of one signature per address (Signature.Meta, P3), as ON
+# CONFLICT names it. A second signature with the address writes its email job alone, as an
+# "already signed" job the worker resolves (delivery/emails.py), by the same statements.
+ONE_PER_ADDRESS = fastinsert.Conflict(
+    '("statement_id", "email_digest") WHERE "email_digest" IS NOT NULL'
+    " AND NOT (\"status\" = 'withdrawn')",
+    overrides=(("kind", "already_signed"),),
+)
+
+
+def insert_signature(signature: Model, message: Model | None) -> bool:
     """Write a new signature and, when given, its email job, together or not at all.
 
-    Raises IntegrityError when the address already signed (the unique constraint decides,
-    not a read before the write, so concurrent submissions cannot both win).
+    Returns False when the address already signed (the unique index decides, not a read
+    before the write, so concurrent submissions cannot both win). Then, with a MESSAGE, the
+    message alone is written, as kind "already_signed" and linked to no signature: the same
+    statements in the same transaction as for a new signature, so the time taken does not
+    tell whether the address signed. Without one it raises IntegrityError, as before.
     """
     if message is None:
         with write_transaction():
             fastinsert.insert(signature)
-    else:
-        fastinsert.insert_pair(signature, message, "signature")
+        return True
+    return fastinsert.insert_pair(signature, message, "signature", conflict=ONE_PER_ADDRESS)
 
 
 def confirm(signature_id: int, statement_id: int, now: dt.datetime) -> tuple[bool, int] | None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import DateField, DateTimeField, Field, Model
 from django.utils import timezone
 
@@ -191,13 +191,33 @@ def _saved(obj: Model, pk: Any, using: str) -> None:
     obj._state.db = using
 
 
-def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_ALIAS) -> None:
+@dataclass(frozen=True)
+class Conflict:
+    """Write no parent where a unique index already holds it, and the child all the same.
+
+    TARGET is what ON CONFLICT takes, "(columns) WHERE predicate" for a partial index; the
+    child is then written without its link and with OVERRIDES (attribute name, value). The
+    same statements run either way, so the two outcomes take the same time.
+    """
+
+    target: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+
+def insert_pair(
+    parent: Model,
+    child: Model,
+    link: str,
+    using: str = DEFAULT_DB_ALIAS,
+    conflict: Conflict | None = None,
+) -> bool:
     """INSERT PARENT and CHILD, whose foreign key LINK points to PARENT, both or neither.
 
     On PostgreSQL that is one statement (a data-modifying WITH), which is its own
     transaction: one round trip instead of four (BEGIN, two INSERTs, COMMIT). On SQLite the
     two INSERTs run in one write transaction on the DB-API connection itself. Elsewhere,
-    through the ORM's cursor in one write transaction.
+    through the ORM's cursor in one write transaction. With CONFLICT, returns whether the
+    parent was written (else the child was written alone, see Conflict).
     """
     connection = connections[using]
     parent_plan, child_plan = _plan(type(parent), using), _plan(type(child), using)
@@ -208,11 +228,7 @@ def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_
         or child.pk is not None
         or connection.vendor not in ("postgresql", "sqlite")
     ):
-        with write_transaction(using):
-            insert(parent, using)
-            setattr(child, link, parent)
-            insert(child, using)
-        return
+        return _orm_pair(parent, child, link, using, conflict)
     link_field = child._meta.get_field(link)
     assert isinstance(link_field, Field) and link_field.column
     link_column = connection.ops.quote_name(link_field.column)
@@ -221,46 +237,100 @@ def insert_pair(parent: Model, child: Model, link: str, using: str = DEFAULT_DB_
     child_params = child_plan.params(child)
     run = _sqlite_pair if connection.vendor == "sqlite" else _postgres_pair
     parent_pk, child_pk = run(
-        using, (parent_plan, parent_params), (child_plan, child_params), link_column
+        using, (parent_plan, parent_params), (child_plan, child_params), link_column, conflict
     )
-    _saved(parent, parent_pk, using)
     _saved(child, child_pk, using)
+    if parent_pk is None:
+        for name, value in conflict.overrides if conflict else ():
+            setattr(child, name, value)
+        return False
+    _saved(parent, parent_pk, using)
     setattr(child, link, parent)
+    return True
+
+
+def _orm_pair(
+    parent: Model, child: Model, link: str, using: str, conflict: Conflict | None
+) -> bool:
+    with write_transaction(using):
+        try:
+            with transaction.atomic(using):
+                insert(parent, using)
+        except IntegrityError:
+            if conflict is None:
+                raise
+            for name, value in conflict.overrides:
+                setattr(child, name, value)
+            setattr(child, link, None)
+            insert(child, using)
+            return False
+        setattr(child, link, parent)
+        insert(child, using)
+    return True
 
 
 _Rows = tuple[_Plan, list[Any]]  # a plan and the values of one row
 
 
-def _sqlite_pair(using: str, parent: _Rows, child: _Rows, link_column: str) -> tuple[Any, Any]:
+def _overridden(plan: _Plan, conflict: Conflict | None) -> dict[int, Any]:
+    """Column index → prepared value, for the child row written without its parent."""
+    if conflict is None:
+        return {}
+    index = {field.attname: i for i, field in enumerate(plan.fields)}
+    return {index[name]: plan.prepare[index[name]](value) for name, value in conflict.overrides}
+
+
+def _ignoring(sql: str, conflict: Conflict | None, pk_column: str) -> str:
+    """SQL, an INSERT without RETURNING, made to skip a conflicting row and return the key."""
+    skip = f" ON CONFLICT {conflict.target} DO NOTHING" if conflict else ""
+    return f"{sql}{skip} RETURNING {pk_column}"
+
+
+def _sqlite_pair(
+    using: str, parent: _Rows, child: _Rows, link_column: str, conflict: Conflict | None = None
+) -> tuple[Any, Any]:
     """Both INSERTs in one write transaction on SQLite's own connection (raw_write_transaction)."""
     (parent_plan, parent_params), (child_plan, child_params) = parent, child
     link_index = child_plan.columns.index(link_column)
+    overrides = _overridden(child_plan, conflict)
+    parent_sql = _ignoring(parent_plan.qmark, conflict, parent_plan.pk_column)
     with raw_write_transaction(using) as raw:
-        parent_pk = raw.execute(parent_plan.qmark, parent_params).lastrowid
+        row = raw.execute(parent_sql, parent_params).fetchone()
+        parent_pk = row[0] if row else None
         child_params[link_index] = parent_pk
+        if parent_pk is None:
+            for i, value in overrides.items():
+                child_params[i] = value
         child_pk = raw.execute(child_plan.qmark, child_params).lastrowid
     return parent_pk, child_pk
 
 
-def _postgres_pair(using: str, parent: _Rows, child: _Rows, link_column: str) -> tuple[Any, Any]:
+def _postgres_pair(
+    using: str, parent: _Rows, child: _Rows, link_column: str, conflict: Conflict | None = None
+) -> tuple[Any, Any]:
     """One statement, a data-modifying WITH: its own transaction, one round trip."""
     (parent_plan, parent_params), (child_plan, child_params) = parent, child
     connection = connections[using]
-    values = [
-        f"parent.{parent_plan.pk_column}" if column == link_column else "%s"
-        for column in child_plan.columns
-    ]
-    child_params = [
-        value
-        for column, value in zip(child_plan.columns, child_params, strict=True)
-        if column != link_column
-    ]
+    pk = parent_plan.pk_column
+    overrides = _overridden(child_plan, conflict)
+    values: list[str] = []
+    params: list[Any] = []
+    for i, (column, value) in enumerate(zip(child_plan.columns, child_params, strict=True)):
+        if column == link_column:
+            values.append(f"p.{pk}")
+        elif i in overrides:
+            values.append(f"CASE WHEN p.{pk} IS NULL THEN %s ELSE %s END")
+            params += [overrides[i], value]
+        else:
+            values.append("%s")
+            params.append(value)
+    parent_sql = _ignoring(parent_plan.sql.partition(" RETURNING ")[0], conflict, pk)
     # Table and column names from the models, quoted by the backend; values are params.
     sql = (
-        f"WITH parent AS ({parent_plan.sql}) "  # noqa: S608
+        f"WITH parent AS ({parent_sql}) "  # noqa: S608
         f"INSERT INTO {child_plan.table} ({', '.join(child_plan.columns)}) "
-        f"SELECT {', '.join(values)} FROM parent "
+        f"SELECT {', '.join(values)} FROM (SELECT (SELECT {pk} FROM parent) AS {pk}) AS p "
         f"RETURNING {child_plan.pk_column}, {link_column}"
     )
-    child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *child_params])
+    child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *params])
     return parent_pk, child_pk

@@ -8,6 +8,7 @@ hottest writes go through hotpath/, the one place with database-specific SQL.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from undersigned.lib import sealing, tokens
+from undersigned.lib.pacing import Pace
 from undersigned.statements import counting, hotpath
 from undersigned.statements.counting import LISTED_Q, Tally
 from undersigned.statements.models.outbox import OutboxMessage
@@ -34,6 +36,9 @@ from undersigned.statements.models.statement import (
     forget_deleted_pages,
     is_high_risk,
 )
+
+# How long a new signature's write takes, for an address that already signed to take too.
+SIGN_PACE = Pace()
 
 
 class Signature(models.Model):
@@ -326,70 +331,54 @@ class Signature(models.Model):
     def _record_with_email(
         self, email: str, *, send_email: bool
     ) -> tuple[Signature | None, OutboxMessage | None]:
+        """Write the signature and its confirmation email; for an address that already
+        signed, write only an "already signed" email job, which the worker resolves
+        (statements/already_signed.py). Both take the same statements and the same time,
+        and neither touches the existing signature: a probe revokes no link."""
         statement = self.statement
         neutral = is_high_risk(self.country)
         self.email_digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, email)
-        confirm_token, self.confirm_token_hash = tokens.new_token()
-        manage_token, self.manage_token_hash = tokens.new_token()
-        self.confirm_expires_at = self.created_at + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS)
-        context = {"confirm_token": confirm_token, "manage_token": manage_token, "neutral": neutral}
-        message = (
-            OutboxMessage.prepare(
-                "confirm", to=email, language=self.language, statement=statement, context=context
-            )
-            if send_email
-            else None
+        (confirm_token, self.confirm_token_hash), (manage_token, self.manage_token_hash) = (
+            self.link_tokens()
         )
+        self.confirm_expires_at = self.created_at + dt.timedelta(hours=settings.CONFIRM_LINK_HOURS)
+        if not send_email:
+            return self._record_without_email()
+        context = {"confirm_token": confirm_token, "manage_token": manage_token, "neutral": neutral}
+        message = OutboxMessage.prepare(
+            "confirm", to=email, language=self.language, statement=statement, context=context
+        )
+        start = time.perf_counter()
+        if hotpath.insert_signature(self, message):
+            SIGN_PACE.record(time.perf_counter() - start)
+            return self, message
+        # Writing no row is quicker than writing one: wait as a new signature would have.
+        SIGN_PACE.wait(time.perf_counter() - start)
+        return None, message
+
+    def _record_without_email(self) -> tuple[Signature | None, None]:
+        """The address reached its daily cap of emails: the signature alone, or nothing."""
         try:
-            # Insert first: a new address (the common case) costs no lookup and no savepoint.
-            hotpath.insert_signature(self, message)
+            hotpath.insert_signature(self, None)
         except IntegrityError:
-            with transaction.atomic():
-                existing = type(self)._active_with_digest(statement, self.email_digest)
-                if existing is None:
-                    raise
-                if not send_email:
-                    return None, None
-                return None, existing._already_signed(
-                    email, self.language, manage_token, self.manage_token_hash, neutral=neutral
-                )
-        return self, message
+            if not self.active_with_digest(self.statement, self.email_digest or "").exists():
+                raise
+            return None, None
+        return self, None
 
     @classmethod
-    def _active_with_digest(cls, statement: Statement, digest: str) -> Signature | None:
-        return (
-            cls.objects.filter(statement=statement, email_digest=digest)
-            .exclude(status=cls.Status.WITHDRAWN)
-            .first()
+    def active_with_digest(cls, statement: Statement, digest: str) -> models.QuerySet[Signature]:
+        return cls.objects.filter(statement=statement, email_digest=digest).exclude(
+            status=cls.Status.WITHDRAWN
         )
 
-    def _already_signed(
-        self,
-        email: str,
-        language: str,
-        manage_token: str,
-        manage_hash: str,
-        *,
-        neutral: bool = False,
-    ) -> OutboxMessage:
-        # The old withdraw link stops working; the new email carries the fresh one.
-        self.manage_token_hash = manage_hash
-        self.save(update_fields=["manage_token_hash"])
-        neutral = neutral or is_high_risk(self.country)
-        context: dict[str, Any] = {"manage_token": manage_token, "neutral": neutral}
-        if self.status == self.Status.PENDING:
-            confirm_token, confirm_hash = tokens.new_token()
-            self.confirm_token_hash = confirm_hash
-            self.confirm_expires_at = timezone.now() + dt.timedelta(
-                hours=settings.CONFIRM_LINK_HOURS
-            )
-            self.save(update_fields=["confirm_token_hash", "confirm_expires_at"])
-            context["confirm_token"] = confirm_token
-        return OutboxMessage.queue(
-            "already_signed",
-            to=email,
-            language=language,
-            statement=self.statement,
-            signature=self,
-            context=context,
+    def link_tokens(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """((confirm token, hash), (manage token, hash)), derived from this row with a
+        server key (lib/tokens.py), so an email can be sent again with the links the signer
+        already has instead of new ones that would revoke them."""
+        key = sealing.derive_key(settings.DEDUP_KEY, "link-tokens")
+        stamp = self.created_at.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+        seed = f"{self.statement_id}:{self.email_digest}:{stamp}"
+        return tokens.derived_token(key, f"confirm:{seed}"), tokens.derived_token(
+            key, f"manage:{seed}"
         )

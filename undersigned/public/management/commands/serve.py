@@ -111,7 +111,8 @@ class Command(BaseCommand):
                 Child("the email worker", [sys.executable, "-m", "undersigned", "worker"])
             )
         also = " with the email worker" if with_worker else ""
-        self.stdout.write(f"Serving on http://{host}:{port}/{also} (Ctrl-C stops)")
+        # The port only: the log holds no address of any kind (tests/ check for 127.0.0.1).
+        self.stdout.write(f"Serving on port {port}{also} (Ctrl-C stops)")
         self.stdout.flush()
         # Whichever child dies is restarted with back-off, the other keeps running: granian
         # exits on two quick crashes of a worker, and a site without its email worker
