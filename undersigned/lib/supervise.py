@@ -5,7 +5,8 @@ respawns a crashed worker process itself, but when the same worker crashes twice
 it decides it is in a crash loop and exits, taking the whole site down (issue 14, item 6).
 Here the site comes back: a child that exits on its own is started again after a delay that
 doubles with each quick failure (0.5 s, 1 s, 2 s … at most 30 s) and resets once it has run
-for a minute. Stopping (SIGTERM, SIGINT) stops every child, and nothing is restarted.
+for 5 seconds (a process that fails as it starts is a crash loop; one that ran is not).
+Stopping (SIGTERM, SIGINT) stops every child, and nothing is restarted.
 Framework-free: only the standard library.
 """
 
@@ -23,7 +24,7 @@ log = logging.getLogger("undersigned.serve")
 
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0
-STABLE_AFTER = 60.0
+STABLE_AFTER = 5.0
 
 
 @dataclass

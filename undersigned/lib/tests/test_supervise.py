@@ -12,7 +12,7 @@ def test_the_back_off_doubles_for_quick_failures_and_resets_after_a_stable_run()
     for _ in range(9):
         delays.append(child.delay(now=child.started + 1))
     assert delays[:4] == [0.5, 1.0, 2.0, 4.0] and delays[-1] == MAX_DELAY
-    assert child.delay(now=child.started + 61) == 0.5
+    assert child.delay(now=child.started + 6) == 0.5
 
 
 def test_a_child_that_exits_is_started_again_and_the_others_keep_running() -> None:
