@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command, execute_from_command_line
 from django.db import connection
 
+from undersigned.lib import privatefiles
+
 # Commands that need no database (keygen, and the verifier's and witness's commands, which
 # run on other people's machines), or that manage migrations themselves.
 NO_DATABASE = {
@@ -49,11 +51,13 @@ def set_up_new_database() -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
+    privatefiles.restrict()  # before the settings write the local secrets
     try:
         # Read the settings first: a setting that stops the start is told in one line.
         settings.INSTALLED_APPS  # noqa: B018
     except ImproperlyConfigured as error:
         sys.exit(f"undersigned: {error}")
+    privatefiles.close(settings.DATA_DIR)
     args = sys.argv[1:] if argv is None else argv
     if args and not args[0].startswith("-") and args[0] not in NO_DATABASE:
         django.setup()

@@ -52,11 +52,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def data_dir() -> Path:
-    """The data folder (database, disk cache, generated keys), never inside the package.
-
-    Run from inside the source tree, the default `./data` would put the keys where a commit
-    or a built package takes them along, so that stops the start instead.
-    """
+    """The data folder (database, disk cache, generated keys), never inside the package:
+    from inside the source tree, the default `./data` would put the keys where a commit or a
+    built package takes them along, so that stops the start instead."""
     folder = Path(env("UNDERSIGNED_DATA_DIR", str(Path.cwd() / "data"))).resolve()
     if folder.is_relative_to(BASE_DIR):
         raise ImproperlyConfigured(
@@ -69,13 +67,6 @@ def data_dir() -> Path:
 
 DATA_DIR = data_dir()
 SECRET_NAMES = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY", "LOG_KEY")
-
-# What this process creates (the SQLite database and its WAL and SHM files, the disk cache,
-# the local secrets, keys, exports) is for its owner only: 0600 files, 0700 folders. A data
-# folder made by an older version is closed too, whatever the modes of the files in it.
-os.umask(0o077)
-if DATA_DIR.is_dir() and DATA_DIR.stat().st_uid == os.geteuid():
-    DATA_DIR.chmod(0o700)
 
 
 def _local_secrets() -> dict[str, str]:
@@ -142,8 +133,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "undersigned.public.errors.StyledErrorsMiddleware",
-    # Django's CSRF middleware, its cookie read and set under /control/ and /admin/ only.
-    "undersigned.public.middleware.StaffCsrfViewMiddleware",
+    "undersigned.public.middleware.StaffCsrfViewMiddleware",  # its cookie for staff only
     # Sessions, staff log-in (with OTP) and messages, under /control/ and /admin/ only.
     "undersigned.public.middleware.StaffOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -298,11 +288,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # without it Django's check --deploy warns (W021), which we silence deliberately.
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# The admin's checks look for sessions, log-in and messages in MIDDLEWARE itself; here
-# StaffOnlyMiddleware runs them for /admin/ and /control/ (tests log in to both).
-SILENCED_SYSTEM_CHECKS += ["admin.E408", "admin.E409", "admin.E410"]
-# Django's check looks for its CSRF middleware by name; ours subclasses it (public/middleware.py).
-SILENCED_SYSTEM_CHECKS += ["security.W003"]
+# The admin's checks want sessions, log-in and messages in MIDDLEWARE, W003 Django's own CSRF
+# middleware: StaffOnlyMiddleware and StaffCsrfViewMiddleware stand in (public/middleware.py).
+SILENCED_SYSTEM_CHECKS += ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 SECURE_REFERRER_POLICY = "same-origin"  # no-referrer: Chromium posts Origin null, CSRF says 403
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -323,11 +311,9 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-elif env_bool("EMAIL_TO_CONSOLE", False):
-    # `undersigned demo` only: every address and link is printed, so never in production.
+elif env_bool("EMAIL_TO_CONSOLE", False):  # `undersigned demo` only: it prints every link
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-else:
-    # No SMTP server: sending fails loudly and the email stays queued (delivery/backends.py).
+else:  # nothing is sent or printed: emails wait in the queue (delivery/backends.py)
     EMAIL_BACKEND = "undersigned.delivery.backends.NoSmtpBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "undersigned <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

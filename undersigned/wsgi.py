@@ -4,6 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from undersigned.lib import privatefiles
+
+privatefiles.restrict()  # the database, its WAL and the cache: for the service user only
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
 django_application = get_wsgi_application()
 
