@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 LOCALES := uk ru
 
-.PHONY: install install-test messages demo test test-sqlite test-postgres lint bench profile makemessages clean
+.PHONY: install install-test messages demo test test-sqlite test-postgres chaos lint bench profile makemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ test-sqlite:
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"; \
+	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run"; fi
+
+# Issue 14's crash suite at length: 500 kills -9 on SQLite, then on PostgreSQL where it is
+# up; each run prints kills, acknowledged, lost and duplicated (`make test` runs it with 20).
+chaos: install-test
+	CHAOS_KILLS=500 $(BIN)/pytest -q -p no:cacheprovider tests/test_crash.py
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) CHAOS_KILLS=500 $(BIN)/pytest -q -p no:cacheprovider tests/test_crash.py; \
 	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run"; fi
 
 # The benchmark of the real server (wrk from Debian); results land in bench/results/.

@@ -17,14 +17,17 @@ KILLS = int(os.environ.get("CHAOS_KILLS", "20"))
 
 
 @pytest.mark.slow
-def test_kills_lose_nothing_acknowledged(mailbox: Mailbox) -> None:
+def test_kills_lose_nothing_acknowledged(
+    mailbox: Mailbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = LiveSite(mailbox, workers=3, extra_env=CHAOS_LIMITS).prepare()
     try:
         report = run(site, mailbox, KILLS)
     finally:
         site.stop()
     database = "PostgreSQL" if postgres_url() else "SQLite"
-    print(f"\nchaos on {database}: {report.line()}")
+    with capsys.disabled():  # the figures, in `make test` and `make chaos` alike
+        print(f"\nchaos on {database}: {report.line()}")
     assert report.kills >= KILLS and report.web_kills and report.email_kills
     assert report.acknowledged > 0 and report.confirmed > 0
     assert report.lost == 0 and report.duplicated == 0 and report.lost_confirmations == 0

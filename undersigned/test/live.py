@@ -75,7 +75,7 @@ class Mailbox:
                 mailbox.messages.append(message)
                 return "250 OK"
 
-        self.port = free_port()
+        self.port = self.port or free_port()  # started again after stop(): the same port
         self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
