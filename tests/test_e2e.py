@@ -102,12 +102,14 @@ def test_twenty_concurrent_submissions_of_one_address_make_one_signature(
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: sign(live_site, "same@example.org"), range(20)))
     assert statuses == [302] * 20
-    # The daily cap on emails to one address (CONFIRM_EMAILS_PER_ADDRESS, 3) keeps the
-    # form from mail-bombing; each email that is sent carries a link to confirm.
-    messages = mailbox.wait_for("same@example.org", count=3, timeout=30)
+    # One confirmation, and one "already signed" a day however many came after it (issue
+    # 14: a prober cannot fill the owner's mailbox); each carries the same link to confirm.
+    messages = mailbox.wait_for("same@example.org", count=2, timeout=30)
+    time.sleep(2)
+    messages = mailbox.to("same@example.org")
     kinds = sorted("already signed" in m["Subject"] for m in messages)
-    assert kinds.count(False) <= 1, "at most one confirmation, the rest say 'already signed'"
-    assert all("confirm" in links_in(m) for m in messages)
+    assert kinds == [False, True], "one confirmation, one 'already signed'"
+    assert len({links_in(m)["confirm"] for m in messages}) == 1
     rows = live_site.cli("reconcile")
     assert "pending 1," in rows
 

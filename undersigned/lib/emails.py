@@ -60,4 +60,6 @@ def for_sending(address: str) -> str | None:
     canonical = ascii_domain(domain) if at else None
     if not local or canonical is None:
         return None
-    return f"{local}@{canonical}"
+    # An ASCII domain stays as typed (its case is the signer's); any other is written in
+    # ASCII, which every mail server takes.
+    return f"{local}@{domain if domain.isascii() else canonical}"

@@ -53,5 +53,6 @@ def test_an_invalid_domain_still_normalises_stably() -> None:
 def test_for_sending_keeps_the_local_part_and_maps_the_domain() -> None:
     assert emails.for_sending("Anna@ｅｘａｍｐｌｅ.org") == "Anna@example.org"
     assert emails.for_sending(UMLAUT[2]) == "same@xn--exmple-cua.org"
+    assert emails.for_sending("Anna@Example.ORG") == "Anna@Example.ORG"
     assert emails.for_sending("anna@bad..org") is None
     assert emails.for_sending("@example.org") is None
