@@ -53,13 +53,29 @@ class PurgeResult:
 
 
 def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size: int) -> int:
-    done = 0
+    """Run ACT on the rows of QUERYSET, BATCH_SIZE primary keys at a time, in pk order.
+
+    Keyset: each batch starts after the last key of the one before, so a million rows are
+    read once in all, not re-read from the start by every batch (the rows a batch acted on
+    may still match the filter). The batch's keys are found outside the transaction (on
+    SQLite in WAL mode a read blocks no writer; with IMMEDIATE transactions a read inside
+    one would hold the write lock while it scans), and only the batch itself holds the
+    lock: a few milliseconds, so signers queue behind a purge for no longer than that.
+    """
+    done, last = 0, 0
     while True:
+        seen = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not seen:
+            return done
         with transaction.atomic():
-            pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
-            if not pks:
-                return done
-            done += act(pks)
+            # Read again under the lock, by key: a row may have changed since (a pending
+            # signature confirmed), and only rows that still match are acted on.
+            still = list(queryset.filter(pk__in=seen).order_by("pk").values_list("pk", flat=True))
+            if still:
+                done += act(still)
+        last = seen[-1]
 
 
 def _delete_signatures(pks: list[int]) -> int:

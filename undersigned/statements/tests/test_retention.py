@@ -184,3 +184,49 @@ def test_an_organisations_contact_details_go_with_the_statements_retention() -> 
     waiting.refresh_from_db()
     assert waiting.sealed is None and waiting.contact_box is None
     assert Endorsement.objects.filter(pk=waiting.pk, name=waiting.name).exists()
+
+
+def test_batches_read_each_row_once_even_when_it_still_matches() -> None:
+    """Keyset batches: a batch starts after the last key of the one before. Re-reading the
+    filter from the start made every batch rescan the rows done before it (quadratic at a
+    million rows) and never ended when the action left the rows matching."""
+    world()
+    rows = Signature.objects.all()
+    seen: list[list[int]] = []
+
+    def count_only(pks: list[int]) -> int:
+        seen.append(pks)
+        if len(seen) > 50:
+            raise AssertionError("the batches start again from the first row")
+        return len(pks)
+
+    assert retention._in_batches(rows, count_only, 5) == rows.count() == 12
+    flat = [pk for batch in seen for pk in batch]
+    assert flat == sorted(rows.values_list("pk", flat=True))
+
+
+def test_a_row_changed_after_its_batch_was_found_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch's keys are found outside the write transaction; under the lock only the
+    rows that still match are acted on (a pending signature confirmed meanwhile stays)."""
+    world()
+    pending = Signature.objects.filter(status="pending").order_by("pk")
+    assert pending.count() == 8
+    changed = pending[0].pk
+    real_atomic = retention.transaction.atomic
+    state = {"done": False}
+
+    def atomic_after_a_confirmation(*args: object, **kwargs: object) -> object:
+        if not state["done"]:
+            state["done"] = True
+            # What a confirmation committed between the finding and the lock looks like.
+            Signature.objects.filter(pk=changed).update(status="confirmed")
+        return real_atomic(*args, **kwargs)
+
+    monkeypatch.setattr(retention.transaction, "atomic", atomic_after_a_confirmation)
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        deleted = retention.purge_unconfirmed(T0 + dt.timedelta(days=8))
+    assert deleted == 7
+    assert list(Signature.objects.filter(status="pending")) == []
+    assert Signature.objects.filter(pk=changed, status="confirmed").exists()
