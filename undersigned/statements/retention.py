@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -81,8 +81,11 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
 def _delete_signatures(pks: list[int]) -> int:
     # Unsent emails for them would carry a dead link, and their encrypted address.
     OutboxMessage.objects.filter(signature_id__in=pks).delete()
-    _total, detail = Signature.objects.filter(pk__in=pks, counted=False).delete()
-    return detail.get("statements.Signature", 0)
+    # With their emails gone nothing refers to them, so one DELETE does: Django's collector
+    # would first load every row whole (sealed data and all) to null the emails' links,
+    # which took four to six times as long under the write lock.
+    rows = Signature.objects.filter(pk__in=pks, counted=False)
+    return int(rows._raw_delete(rows.db))
 
 
 def purge_unconfirmed(now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
@@ -161,7 +164,12 @@ def purge(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> Purge
         sealed=purge_sealed(now, batch_size),
         outbox=purge_outbox(now, batch_size),
     )
-    # Always: a checkpoint after an erasure may have found readers in the way.
+    # Always: a checkpoint after an erasure may have found readers in the way. A passive
+    # one first copies most of the log back while signers go on writing; the TRUNCATE one
+    # that empties it, and holds writers back meanwhile, then has little left to copy.
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
     forget_deleted_pages()
     # Counts only: the log must name nobody.
     log.info("purge: %s", result)
