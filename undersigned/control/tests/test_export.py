@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from undersigned.control.management.commands import export as export_command
@@ -303,3 +304,13 @@ def test_an_export_that_fails_halfway_leaves_no_file(tmp_path: Path) -> None:
         with pytest.raises(CommandError, match="does not open"):
             export(wrong, "--format", format, "--output", str(target))
         assert list(tmp_path.glob("out.*")) == []
+
+
+@pytest.mark.django_db
+def test_export_reads_only_the_columns_it_writes(key_file: Path) -> None:
+    """Five columns per signer, not whole rows made into model instances."""
+    populate()
+    with CaptureQueriesContext(connection) as queries:
+        export(key_file, "--format", "csv")
+    reads = [q["sql"] for q in queries.captured_queries if '"sealed"' in q["sql"]]
+    assert reads and all('"email_digest"' not in sql for sql in reads), reads

@@ -102,29 +102,32 @@ class Command(BaseCommand):
             )
         signatures = signatures.order_by("confirmed_at", "created_at", "pk")
         total = signatures.count()
-        for signature in tqdm(
-            signatures.iterator(chunk_size=500), total=total, unit="signer", file=sys.stderr
+        # Five columns, not whole model instances: at a million signers the instances took
+        # as long as opening the sealed data.
+        columns = signatures.values_list(
+            "sealed", "visibility", "status", "counted", "confirmed_at"
+        )
+        for sealed, shown_as, status, counted, confirmed_at in tqdm(
+            columns.iterator(chunk_size=2000), total=total, unit="signer", file=sys.stderr
         ):
             try:
-                record = sealing.unseal(private, bytes(signature.sealed))
+                record = sealing.unseal(private, bytes(sealed))
             except sealing.KeyError_:
                 raise CommandError(
                     "This private key does not open the signatures of this statement."
                 ) from None
             # The less public of what was sealed and what the row says now: a signer may
             # have lowered it since, and a tampered row can never raise it.
-            visibility = max(int(record.get("visibility", 4)), signature.visibility)
+            visibility = max(int(record.get("visibility", 4)), shown_as)
             if for_target:
                 yield exports.for_target(record, visibility)
                 continue
             yield {
                 **record,
                 "visibility": visibility,
-                "status": signature.status,
-                "counted": signature.counted,
-                "confirmed_at": signature.confirmed_at.isoformat()
-                if signature.confirmed_at
-                else "",
+                "status": status,
+                "counted": counted,
+                "confirmed_at": confirmed_at.isoformat() if confirmed_at else "",
             }
 
     def _write(
