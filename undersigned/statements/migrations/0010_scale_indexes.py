@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0008_version_primary_number'),
+        ('statements', '0009_count_log'),
     ]
 
     operations = [
