@@ -245,3 +245,13 @@ def test_deleting_a_batch_does_not_load_its_rows() -> None:
     assert not Signature.objects.filter(status="pending").exists()
     assert not OutboxMessage.objects.filter(signature__isnull=True, kind="confirm").exists()
     assert not [q["sql"] for q in queries.captured_queries if '"sealed"' in q["sql"]]
+
+
+def test_the_keys_of_many_batches_are_found_at_once() -> None:
+    """Finding the due rows may sort all of them: done once per FOUND_PER_BATCH batches."""
+    world()
+    with CaptureQueriesContext(connection) as queries:
+        acted = retention._in_batches(Signature.objects.all(), len, 2)
+    finds = [q for q in queries.captured_queries if '"id" >' in q["sql"]]
+    assert acted == 12
+    assert len(finds) == 2  # the twelve keys, then none left
