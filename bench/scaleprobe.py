@@ -121,7 +121,7 @@ def stall(site: Site, started: str, tag: str, *command: str) -> dict[str, Any]:
     time.sleep(0.3)
     loop.stopping.set()
     loop.join(timeout=90)
-    before = [b - a for a, b, _s in loop.within(0, begin)]
+    before = [b - a for a, b, _s in loop.times if b <= begin]
     during = loop.within(begin, end)
     spans = [b - a for a, b, _s in during]
     return {
