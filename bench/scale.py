@@ -72,6 +72,10 @@ def at_size(
 ) -> dict[str, Any]:
     print(f"== {site.config.name} at {size:,} signatures", flush=True)
     grown = scaledb(site, "grow", str(size))
+    if args.fresh_cache:
+        # Each size's signers then meet empty rate-limit counters, as at the first size,
+        # so what changes between sizes is the table, not the traffic served before.
+        scaledb(site, "clear-cache")
     print(f"  grew by {grown['added']:,} rows in {grown['seconds']} s", flush=True)
     rounds = [
         run_round(site, i + 1, args.duration, args.threads, out, args.scenarios, bare)
@@ -146,6 +150,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5, help="Seconds per scenario.")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads.")
     parser.add_argument("--postgres", default="", help="PostgreSQL URL (a *_scale db is made).")
+    parser.add_argument(
+        "--fresh-cache",
+        action="store_true",
+        help="Empty the shared cache (rate-limit counters included) before each size.",
+    )
     parser.add_argument("--tag", default="")
     parser.add_argument("--out", default=str(BENCH / "results"))
     args = parser.parse_args()
@@ -172,6 +181,7 @@ def main() -> None:
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "rounds": args.rounds,
         "duration": args.duration,
+        "fresh_cache": args.fresh_cache,
         "config": bench_config(config, args, scratch),
     }
     results["elapsed_s"] = round(time.monotonic() - started, 1)

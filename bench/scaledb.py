@@ -3,6 +3,7 @@
     scaledb.py grow N        add signatures until the demo statement has N rows in all
     scaledb.py plans         the query plan of each hot query, as JSON
     scaledb.py deepest       the public list's row count and its deepest page
+    scaledb.py clear-cache   empty the shared cache, rate-limit counters included
 
 Prints one JSON object on stdout.
 
@@ -33,6 +34,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from scaleplans import plans  # noqa: E402
@@ -205,6 +207,9 @@ def main(argv: list[str]) -> None:
         result = plans(statement())
     elif command == "deepest":
         result = deepest()
+    elif command == "clear-cache":
+        cache.clear()
+        result = {"cleared": True}
     else:
         raise SystemExit(__doc__)
     print(json.dumps(result))
