@@ -87,7 +87,9 @@ def svg(results: dict[str, Any]) -> str:
 def ratio_table(sizes: list[dict[str, Any]]) -> list[str]:
     base = sizes[0]["ratio_to_bare"]
     lines = [
-        "| rows | " + " | ".join(f"{n} × bare" for n in RATIOS) + " | page req/s | count req/s "
+        "| rows: grown to → after the run | "
+        + " | ".join(f"{n} × bare" for n in RATIOS)
+        + " | page req/s | count req/s "
         "| sign req/s | confirm rows/s | sign p99 ms |",
         "| ---: |" + " ---: |" * (len(RATIOS) + 5),
     ]
@@ -101,7 +103,9 @@ def ratio_table(sizes: list[dict[str, Any]]) -> list[str]:
             cells.append(f"{value:.3f}{change}" if value is not None else "")
         summary = s["summary"]
         lines.append(
-            f"| {s['rows']:,} | " + " | ".join(cells) + f" | {summary['page']['rps']:.0f} | "
+            f"| {s['size']:,} → {s['rows']:,} | "
+            + " | ".join(cells)
+            + f" | {summary['page']['rps']:.0f} | "
             f"{summary['count']['rps']:.0f} | {summary['sign']['rps']:.0f} | "
             f"{summary['confirm']['confirmed_per_s']:.0f} | {summary['sign']['p99_ms']:.1f} |"
         )
@@ -123,7 +127,7 @@ def probe_table(sizes: list[dict[str, Any]]) -> list[str]:
         ]
         before = max((stalls[n]["max_ms_before"] or 0) for n in stalls)
         lines.append(
-            f"| {s['rows']:,} | {listing['deepest_page']:,} | {listing['deep_ms_median']} / "
+            f"| {s['size']:,} | {listing['deepest_page']:,} | {listing['deep_ms_median']} / "
             f"{listing['deep_ms_max']} | {listing['shallow_ms_median']} | {export['seconds']} | "
             f"{export['peak_mb']} | " + " | ".join(cells) + f" | {before} |"
         )
