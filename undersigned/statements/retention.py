@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from undersigned.backends.writegate import write_transaction
 from undersigned.statements import paper
 from undersigned.statements.models import (
     LINKING_FIELDS,
@@ -79,7 +80,10 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
             return done
         for start in range(0, len(found), batch_size):
             seen = found[start : start + batch_size]
-            with transaction.atomic():
+            # Through the web writers' gate: waiting on SQLite's busy handler instead, the
+            # signers lost the lock to batch after batch (it wakes a waiter 1, 2, 5 … 100 ms
+            # later) and waited for up to a second behind a purge of 4 ms batches.
+            with write_transaction():
                 # Read again under the lock, by key: a row may have changed since (a
                 # pending signature confirmed), and only rows that still match are acted on.
                 still = list(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -216,7 +218,7 @@ def test_a_row_changed_after_its_batch_was_found_is_left_alone(
     pending = Signature.objects.filter(status="pending").order_by("pk")
     assert pending.count() == 8
     changed = pending[0].pk
-    real_atomic = retention.transaction.atomic
+    real_atomic = transaction.atomic
     state = {"done": False}
 
     def atomic_after_a_confirmation(*args: object, **kwargs: object) -> object:
@@ -226,7 +228,7 @@ def test_a_row_changed_after_its_batch_was_found_is_left_alone(
             Signature.objects.filter(pk=changed).update(status="confirmed")
         return real_atomic(*args, **kwargs)
 
-    monkeypatch.setattr(retention.transaction, "atomic", atomic_after_a_confirmation)
+    monkeypatch.setattr(transaction, "atomic", atomic_after_a_confirmation)
     with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
         deleted = retention.purge_unconfirmed(T0 + dt.timedelta(days=8))
     assert deleted == 7
@@ -255,3 +257,20 @@ def test_the_keys_of_many_batches_are_found_at_once() -> None:
     finds = [q for q in queries.captured_queries if '"id" >' in q["sql"]]
     assert acted == 12
     assert len(finds) == 2  # the twelve keys, then none left
+
+
+def test_each_batch_queues_at_the_web_writers_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite's busy handler instead, a signer lost the lock to batch after batch."""
+    world()
+    entered: list[int] = []
+    real = retention.write_transaction
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        entered.append(1)
+        with real():
+            yield
+
+    monkeypatch.setattr(retention, "write_transaction", gate)
+    assert retention._in_batches(Signature.objects.all(), len, 5) == 12
+    assert len(entered) == 3
