@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0009_count_log'),
+        ('statements', '0011_endorsement_withdraw'),
     ]
 
     operations = [
