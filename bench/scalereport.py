@@ -67,21 +67,26 @@ def svg(results: dict[str, Any]) -> str:
             for s, v in zip(sizes, xs, strict=True)
             if name in s["ratio_to_bare"]
         ]
-        if not points:
-            continue
-        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-        out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        out += [
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"/>' for px, py in points
-        ]
-        legend_y = top + 20 + 22 * i
-        out.append(
-            f'<line x1="{width - right + 15}" x2="{width - right + 40}" y1="{legend_y}" '
-            f'y2="{legend_y}" stroke="{colour}" stroke-width="2"/><text x="{width - right + 46}" '
-            f'y="{legend_y + 4}">{name} / bare {RATIOS[name].removeprefix("bare_")}</text>'
-        )
+        out += line(name, colour, points, (width - right, top + 20 + 22 * i))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def line(
+    name: str, colour: str, points: list[tuple[float, float]], legend: tuple[float, float]
+) -> list[str]:
+    """One scenario's polyline, its points, and its entry in the legend at LEGEND."""
+    if not points:
+        return []
+    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    left, top = legend
+    return [
+        f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>',
+        *(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{colour}"/>' for px, py in points),
+        f'<line x1="{left + 15}" x2="{left + 40}" y1="{top}" y2="{top}" stroke="{colour}" '
+        f'stroke-width="2"/><text x="{left + 46}" y="{top + 4}">'
+        f"{name} / bare {RATIOS[name].removeprefix('bare_')}</text>",
+    ]
 
 
 def ratio_table(sizes: list[dict[str, Any]]) -> list[str]:
