@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 LOCALES := uk ru
 
-.PHONY: install install-test messages demo test test-sqlite test-postgres chaos lint bench profile makemessages clean
+.PHONY: install install-test messages demo test test-sqlite test-postgres chaos lint bench bench-scale profile makemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ bench: install-test
 	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pow_solve.py --loads 20
+
+# The bench at 3,000, 100,000 and 1,000,000 signatures (issue 18): the same scenarios, the
+# deepest list page, export, purge/reconcile stalls, query plans, and the curve as an SVG.
+# SCALE_ARGS passes options, e.g. SCALE_ARGS="--sizes 3000,100000" or "--postgres URL".
+bench-scale: install-test
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 # Where the time of a sign request goes (pyinstrument).
 profile: install-test

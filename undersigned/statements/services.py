@@ -153,48 +153,62 @@ class Reconciliation:
 
 
 def reconcile(statement: Statement, *, fix: bool = False) -> Reconciliation:
-    """Compare the counter shards with the rows; with FIX, rewrite the shards to match."""
-    with transaction.atomic():
-        # Aliases differ from the field names: an aggregate called "counted" would shadow
-        # the counted column in the other aggregates' filters.
-        rows = Signature.objects.filter(statement=statement).aggregate(
-            n_counted=Count("pk", filter=counting.COUNTED_Q),
-            n_listed=Count("pk", filter=counting.LISTED_Q),
-            n_unverified=Count("pk", filter=counting.UNVERIFIED_Q),
-            n_quarantined=Count("pk", filter=Q(quarantined=True)),
-            n_quarantined_confirmed=Count(
-                "pk", filter=Q(quarantined=True, status="confirmed", invalidated_at__isnull=True)
-            ),
-            n_invalidated=Count("pk", filter=Q(invalidated_at__isnull=False)),
-            n_pending=Count("pk", filter=Q(status="pending")),
-            n_withdrawn=Count("pk", filter=Q(status="withdrawn")),
-        )
-        rows = {k.removeprefix("n_"): v for k, v in rows.items()}
-        # Rows that say counted must be exactly the confirmed, clean ones.
-        wrong_flag = (
-            Signature.objects.filter(statement=statement)
-            .filter(
-                Q(counted=True)
-                & (~Q(status="confirmed") | Q(quarantined=True) | Q(invalidated_at__isnull=False))
-            )
-            .count()
-        )
-        actual = {k: rows[k] for k in ("counted", "listed", "unverified")}
-        actual["organisations"] = Endorsement.objects.filter(
-            statement=statement, state=Endorsement.State.APPROVED
-        ).count()
-        shown = statement.counts()
-        if fix and shown != actual:
-            CountShard.objects.filter(statement=statement).update(
-                counted=0, listed=0, unverified=0, organisations=0
-            )
-            CountShard.objects.filter(statement=statement, shard=0).update(**actual)
-    extra = {
-        k: rows[k]
-        for k in ("quarantined", "quarantined_confirmed", "invalidated", "pending", "withdrawn")
-    }
-    extra["wrongly_flagged"] = wrong_flag
+    """Compare the counter shards with the rows; with FIX, rewrite the shards to match.
+
+    Counting a million rows takes a second or more. A check reads without a transaction
+    (on SQLite in WAL mode a read blocks no writer; with IMMEDIATE transactions, one around
+    it would hold the write lock for the whole count and stall every signer). Only a fix
+    of counts found drifting takes the lock, and counts again under it, so the shards it
+    writes match the rows as they are then.
+    """
+    shown, actual, extra = _tally_rows(statement)
+    for _again in range(2):
+        if shown == actual:
+            break
+        # Without a lock, a confirmation landing between the count of the rows and the read
+        # of the shards looks like drift for a moment; a real drift is still there next time.
+        shown, actual, extra = _tally_rows(statement)
+    if fix and shown != actual:
+        with transaction.atomic():
+            # On PostgreSQL, signers that would move the shards wait for the rewrite.
+            list(CountShard.objects.select_for_update().filter(statement=statement))
+            shown, actual, extra = _tally_rows(statement)
+            if shown != actual:
+                CountShard.objects.filter(statement=statement).update(
+                    counted=0, listed=0, unverified=0, organisations=0
+                )
+                CountShard.objects.filter(statement=statement, shard=0).update(**actual)
     return Reconciliation(statement, shown, actual, extra)
+
+
+def _tally_rows(statement: Statement) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The shards' counts, the rows' counts, and the rows' other tallies."""
+    # Aliases differ from the field names: an aggregate called "counted" would shadow
+    # the counted column in the other aggregates' filters.
+    rows = Signature.objects.filter(statement=statement).aggregate(
+        n_counted=Count("pk", filter=counting.COUNTED_Q),
+        n_listed=Count("pk", filter=counting.LISTED_Q),
+        n_unverified=Count("pk", filter=counting.UNVERIFIED_Q),
+        n_quarantined=Count("pk", filter=Q(quarantined=True)),
+        n_quarantined_confirmed=Count(
+            "pk", filter=Q(quarantined=True, status="confirmed", invalidated_at__isnull=True)
+        ),
+        n_invalidated=Count("pk", filter=Q(invalidated_at__isnull=False)),
+        n_pending=Count("pk", filter=Q(status="pending")),
+        n_withdrawn=Count("pk", filter=Q(status="withdrawn")),
+        # Rows that say counted must be exactly the confirmed, clean ones.
+        n_wrongly_flagged=Count(
+            "pk",
+            filter=Q(counted=True)
+            & (~Q(status="confirmed") | Q(quarantined=True) | Q(invalidated_at__isnull=False)),
+        ),
+    )
+    rows = {k.removeprefix("n_"): v for k, v in rows.items()}
+    actual = {k: rows.pop(k) for k in ("counted", "listed", "unverified")}
+    actual["organisations"] = Endorsement.objects.filter(
+        statement=statement, state=Endorsement.State.APPROVED
+    ).count()
+    return statement.counts(), actual, rows
 
 
 @dataclass(frozen=True)

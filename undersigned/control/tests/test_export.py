@@ -8,13 +8,16 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from undersigned.control.management.commands import export as export_command
 from undersigned.lib.sealing import generate_keypair
 from undersigned.statements.models import Signature, Statement, Visibility
 from undersigned.test import TEST_KEYS, make_statement, postgres_url
@@ -243,3 +246,71 @@ def test_export_runs_on_a_restored_copy_with_only_the_private_key(
         assert "Traceback" not in refused.stderr and refused.stdout == ""
     finally:
         cleanup()  # type: ignore[operator]
+
+
+class Recording(io.StringIO):
+    """Stdout that notes how many signatures had been opened when each piece came."""
+
+    def __init__(self, opened: list[int]) -> None:
+        super().__init__()
+        self.opened = opened
+        self.at: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.at.append(len(self.opened))
+        return super().write(text)
+
+
+@pytest.mark.parametrize("format", ["csv", "json"])
+@pytest.mark.django_db
+def test_rows_are_written_as_they_are_opened(
+    key_file: Path, format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streaming: a million signers must not be held in memory before the first is written."""
+    populate()
+    opened: list[int] = []
+    real_unseal = export_command.sealing.unseal
+
+    def unseal(*args: Any) -> Any:
+        opened.append(1)
+        return real_unseal(*args)
+
+    monkeypatch.setattr(export_command.sealing, "unseal", unseal)
+    out = Recording(opened)
+    call_command(
+        "export", "stop-the-war", "--key", str(key_file), "--format", format,
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    assert len(opened) == 6  # five confirmed and one unverified
+    assert min(n for n in out.at if n) < 6  # some rows went out before the last was opened
+    if format == "json":
+        data = json.loads(out.getvalue())
+        assert (data["statement"], data["listed"], len(data["signatures"])) == (
+            "stop-the-war",
+            6,
+            6,
+        )
+
+
+@pytest.mark.django_db
+def test_an_export_that_fails_halfway_leaves_no_file(tmp_path: Path) -> None:
+    statement = populate()
+    other_public, other_private = generate_keypair()
+    Statement.objects.filter(pk=statement.pk).update(public_key=other_public)
+    wrong = tmp_path / "other.key"
+    wrong.write_text(other_private)
+    for format in ("csv", "xlsx"):
+        target = tmp_path / f"out.{format}"
+        with pytest.raises(CommandError, match="does not open"):
+            export(wrong, "--format", format, "--output", str(target))
+        assert list(tmp_path.glob("out.*")) == []
+
+
+@pytest.mark.django_db
+def test_export_reads_only_the_columns_it_writes(key_file: Path) -> None:
+    """Five columns per signer, not whole rows made into model instances."""
+    populate()
+    with CaptureQueriesContext(connection) as queries:
+        export(key_file, "--format", "csv")
+    reads = [q["sql"] for q in queries.captured_queries if '"sealed"' in q["sql"]]
+    assert reads and all('"email_digest"' not in sql for sql in reads), reads

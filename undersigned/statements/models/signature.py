@@ -130,6 +130,21 @@ class Signature(models.Model):
                 condition=Q(invalidation_batch__isnull=False),
                 name="by_invalidation_batch",
             ),
+            # The trending report erases each source digest after ABUSE_RETENTION_DAYS:
+            # without this, every run read the whole table under the write lock. Only rows
+            # still holding a digest are in it, and they arrive in time order, so a new
+            # signature adds its entry at the index's right-hand end.
+            models.Index(
+                fields=["created_at"], condition=~Q(source_digest=""), name="recent_sources"
+            ),
+            # The moderators' list of quarantined signatures (the admin's filter), newest
+            # first: without this, counting and paging it read every signature. Only
+            # quarantined rows are in it, so a clean signature's commit writes nothing here.
+            models.Index(
+                fields=["-confirmed_at", "-id"],
+                condition=Q(quarantined=True),
+                name="quarantine_queue",
+            ),
         ]
 
     def __str__(self) -> str:

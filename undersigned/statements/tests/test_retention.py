@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.statements import retention
@@ -184,3 +188,100 @@ def test_an_organisations_contact_details_go_with_the_statements_retention() -> 
     waiting.refresh_from_db()
     assert waiting.sealed is None and waiting.contact_box is None
     assert Endorsement.objects.filter(pk=waiting.pk, name=waiting.name).exists()
+
+
+def test_batches_read_each_row_once_even_when_it_still_matches() -> None:
+    """Keyset batches: a batch starts after the last key of the one before. Re-reading the
+    filter from the start made every batch rescan the rows done before it (quadratic at a
+    million rows) and never ended when the action left the rows matching."""
+    world()
+    rows = Signature.objects.all()
+    seen: list[list[int]] = []
+
+    def count_only(pks: list[int]) -> int:
+        seen.append(pks)
+        if len(seen) > 50:
+            raise AssertionError("the batches start again from the first row")
+        return len(pks)
+
+    assert retention._in_batches(rows, count_only, 5) == rows.count() == 12
+    flat = [pk for batch in seen for pk in batch]
+    assert flat == sorted(rows.values_list("pk", flat=True))
+
+
+def test_a_row_changed_after_its_batch_was_found_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch's keys are found outside the write transaction; under the lock only the
+    rows that still match are acted on (a pending signature confirmed meanwhile stays)."""
+    world()
+    pending = Signature.objects.filter(status="pending").order_by("pk")
+    assert pending.count() == 8
+    changed = pending[0].pk
+    real_atomic = transaction.atomic
+    state = {"done": False}
+
+    def atomic_after_a_confirmation(*args: object, **kwargs: object) -> object:
+        if not state["done"]:
+            state["done"] = True
+            # What a confirmation committed between the finding and the lock looks like.
+            Signature.objects.filter(pk=changed).update(status="confirmed")
+        return real_atomic(*args, **kwargs)
+
+    monkeypatch.setattr(transaction, "atomic", atomic_after_a_confirmation)
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        deleted = retention.purge_unconfirmed(T0 + dt.timedelta(days=8))
+    assert deleted == 7
+    assert list(Signature.objects.filter(status="pending")) == []
+    assert Signature.objects.filter(pk=changed, status="confirmed").exists()
+
+
+def test_deleting_a_batch_does_not_load_its_rows() -> None:
+    """One DELETE under the write lock, not Django's collector loading each row whole
+    (sealed data and all) first: that took most of a batch's time at 100,000 rows."""
+    world()
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            deleted = retention.purge_unconfirmed(T0 + dt.timedelta(days=8))
+    assert deleted == 8
+    assert not Signature.objects.filter(status="pending").exists()
+    assert not OutboxMessage.objects.filter(signature__isnull=True, kind="confirm").exists()
+    assert not [q["sql"] for q in queries.captured_queries if '"sealed"' in q["sql"]]
+
+
+def test_the_keys_of_many_batches_are_found_at_once() -> None:
+    """Finding the due rows may sort all of them: done once per FOUND_PER_BATCH batches."""
+    world()
+    with CaptureQueriesContext(connection) as queries:
+        acted = retention._in_batches(Signature.objects.all(), len, 2)
+    finds = [q for q in queries.captured_queries if '"id" >' in q["sql"]]
+    assert acted == 12
+    assert len(finds) == 2  # the twelve keys, then none left
+
+
+def test_each_batch_queues_at_the_web_writers_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite's busy handler instead, a signer lost the lock to batch after batch."""
+    world()
+    entered: list[int] = []
+    real = retention.write_transaction
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        entered.append(1)
+        with real():
+            yield
+
+    monkeypatch.setattr(retention, "write_transaction", gate)
+    assert retention._in_batches(Signature.objects.all(), len, 5) == 12
+    assert len(entered) == 3
+
+
+def test_only_the_outbox_refers_to_a_signature() -> None:
+    """_delete_signatures deletes a batch's emails, then the rows with one DELETE, past
+    Django's collector: a new model that points to a signature must be handled there."""
+    referrers = {
+        (f.related_model.__name__, f.on_delete.__name__)
+        for f in Signature._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete
+    }
+    assert referrers == {("OutboxMessage", "SET_NULL")}

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from undersigned.lib.statement_files import parse
+from undersigned.statements import services
 from undersigned.statements.models import CountShard, Signature, Statement, StatementVersion
 from undersigned.statements.services import import_statement, reconcile
 from undersigned.test import TEST_KEYS, make_statement
@@ -125,3 +126,26 @@ def test_counts_by_version_add_up_to_the_count(tmp_path: Path) -> None:
     by_version = statement.counts_by_version()
     assert by_version == {1: 3, 2: 2}
     assert sum(by_version.values()) == Signature.objects.filter(counted=True).count()
+
+
+def test_reconcile_checks_without_taking_the_write_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite every transaction is IMMEDIATE: a check inside one held the write lock
+    while it counted every row, and each signer waited for it (seconds at a million)."""
+    statement = make_statement()
+    signature, _ = Signature.sign(
+        statement, language="en", name="A B", email="a@example.org", country="UA", visibility=1
+    )
+    assert signature is not None
+    signature.confirm()
+    CountShard.objects.filter(statement=statement, shard=3).update(counted=F("counted") + 2)
+
+    def no_transaction(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a check took a transaction")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services.transaction, "atomic", no_transaction)
+        report = reconcile(statement)
+    assert report.drift == {"counted": 2}
+    assert report.extra["wrongly_flagged"] == 0 and report.extra["pending"] == 0
+    assert reconcile(statement, fix=True).drift == {"counted": 2}
+    assert reconcile(statement).drift == {}
