@@ -87,7 +87,10 @@ def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
     if query:
         # The stored normalised name is case-folded in Python, so the search ignores case
         # in every script, even where the database's own case folding is ASCII-only.
-        found = found.filter(normalised_name__contains=organisations.normalise_name(query))
+        # A hidden organisation is never found by its name: that would confirm the name.
+        found = found.filter(
+            normalised_name__contains=organisations.normalise_name(query), hidden=False
+        )
     groups = by_country(found)
     context = {
         "statement": statement,

@@ -67,6 +67,10 @@ def counts_for(statement: Statement) -> dict[str, int]:
     )
 
 
+# What the public outputs read; name, website and note only through Endorsement.public_*.
+PUBLIC_FIELDS = ["name", "hidden", "country", "website", "kind", "note", "founding", "decided_at"]
+
+
 def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
     """What the public may see: approved, and only once the statement itself is public."""
     if not statement.is_public:
@@ -74,7 +78,7 @@ def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
     return (
         Endorsement.objects.filter(statement=statement, state=Endorsement.State.APPROVED)
         .select_related("statement")
-        .only("name", "country", "website", "kind", "note", "founding", "decided_at", "statement")
+        .only(*PUBLIC_FIELDS, "statement")
         .order_by("name", "pk")
     )
 
@@ -85,7 +89,7 @@ def by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endo
     for endorsement in endorsements:
         groups.setdefault(endorsement.country.name, []).append(endorsement)
     for members in groups.values():
-        members.sort(key=lambda e: (not e.founding, e.name.casefold()))
+        members.sort(key=lambda e: (not e.founding, e.public_name.casefold()))
     return sorted(groups.items(), key=lambda item: item[0].casefold())
 
 
