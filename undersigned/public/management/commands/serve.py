@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+# A command and its environment (None: this process's own).
+Process = tuple[list[str], dict[str, str] | None]
 # Granian's default access-log line begins with the client address; ours leaves it out (P5).
 ACCESS_LOG_FORMAT = '[%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
 
@@ -101,27 +103,53 @@ class Command(BaseCommand):
     ) -> None:
         use_port(port)
         command = granian_command(host, port, workers, threads, access_log)
-        if not with_worker:
+        processes: list[Process] = [(command, None)]
+        onion = onion_listener(workers, threads, access_log)
+        if onion:
+            processes.append(onion)
+        if with_worker:
+            processes.insert(0, ([sys.executable, "-m", "undersigned", "worker"], None))
+        if len(processes) == 1:
             os.execv(command[0], command)  # noqa: S606 (no shell: a fixed argument list)
-        children = [
-            subprocess.Popen([sys.executable, "-m", "undersigned", "worker"]),
-            subprocess.Popen(command),
-        ]
+        extra = " and the onion listener" if onion else ""
+        extra += " and the email worker" if with_worker else ""
+        self.stdout.write(f"Serving on http://{host}:{port}/{extra} (Ctrl-C stops)")
+        supervise(processes)
 
-        def stop(signum: int, frame: Any) -> None:
-            for child in children:
+
+def onion_listener(workers: int, threads: int, access_log: bool) -> Process | None:
+    """The second server, on ONION_LISTEN (host:port) for tor alone, if it is set: its
+    process is the only one where requests for the onion address count as onion requests
+    (UNDERSIGNED_ONION_LISTENER; undersigned/public/onion.py)."""
+    listen = os.environ.get("ONION_LISTEN", "")
+    if not listen:
+        return None
+    host, _colon, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise CommandError(f"ONION_LISTEN must be host:port, not {listen!r}")
+    if not settings.ONION_ADDRESS:
+        raise CommandError("ONION_LISTEN needs ONION_ADDRESS (the service's .onion name)")
+    command = granian_command(host.strip("[]"), int(port), workers, threads, access_log)
+    return command, {**os.environ, "UNDERSIGNED_ONION_LISTENER": "1"}
+
+
+def supervise(processes: list[Process]) -> None:
+    """Run the processes until one stops, then stop the others: a site without its worker
+    loses no data but sends no email, which would look like a broken site."""
+    children = [subprocess.Popen(command, env=env) for command, env in processes]
+
+    def stop(signum: int, frame: Any) -> None:
+        for child in children:
+            if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"Serving on http://{host}:{port}/ with the email worker (Ctrl-C stops)")
-        # If either child dies, stop the other: a site without its worker loses no data but
-        # sends no email, which would look like a broken site.
-        while all(child.poll() is None for child in children):
-            try:
-                children[1].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-        stop(signal.SIGTERM, None)
-        for child in children:
-            child.wait(timeout=30)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while all(child.poll() is None for child in children):
+        try:
+            children[-1].wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            continue
+    stop(signal.SIGTERM, None)
+    for child in children:
+        child.wait(timeout=30)
