@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
+from undersigned.lib import manifest
 from undersigned.statements.models import Endorsement, Statement
 from undersigned.statements.roles import MODERATORS
 from undersigned.test import TEST_KEYS, make_endorsement, make_statement, make_user, staff_client
@@ -62,8 +66,36 @@ def public_answers() -> dict[str, bytes]:
     return answers
 
 
+def readable(body: bytes) -> bytes:
+    """BODY, with a zip's members (and an XLSX's parts) unpacked and a PDF's text taken out,
+    so that a search sees what a reader of the file would."""
+    if body.startswith(b"%PDF"):
+        pages = pypdf.PdfReader(io.BytesIO(body)).pages
+        return "\n".join(page.extract_text() for page in pages).encode()
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return b"\n".join(readable(archive.read(name)) for name in archive.namelist())
+    return body
+
+
+def packages(statement: Statement, tmp_path: Path, key: Path) -> dict[str, bytes]:
+    """The public package of the closed statement, and the organisers' one for the target."""
+    statement.close()
+    cache.clear()
+    found = {"public package": Client().get("/en/stop-the-war/package.zip").content}
+    key.with_name("organisers-signing.key").write_text(manifest.generate_signing_keypair()[1])
+    target = tmp_path / "package.zip"
+    call_command(
+        "package", "stop-the-war", "--key", str(key), "--output", str(target),
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    found["package for the target"] = target.read_bytes()
+    assert b"An organisation in Russia" in readable(found["public package"])
+    return found
+
+
 def test_a_hidden_organisation_is_counted_and_named_nowhere_public(tmp_path: Path) -> None:
-    five_organisations()
+    statement = five_organisations()
     answers = public_answers()
     page = answers["/en/stop-the-war/"].decode()
     assert 'Organisations <span class="n">(5)</span>' in page
@@ -80,9 +112,10 @@ def test_a_hidden_organisation_is_counted_and_named_nowhere_public(tmp_path: Pat
             stdout=out, stderr=io.StringIO(),
         )  # fmt: skip
         answers[f"export --for-target --format {fmt}"] = out.getvalue().encode()
+    answers |= packages(statement, tmp_path, key)
     for where, body in answers.items():
         for secret in SECRETS:
-            assert secret.lower().encode() not in body.lower(), (where, secret)
+            assert secret.lower().encode() not in readable(body).lower(), (where, secret)
 
 
 def test_a_moderator_still_sees_the_hidden_organisation() -> None:

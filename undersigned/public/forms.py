@@ -308,6 +308,15 @@ class EndorseForm(ScreenedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("Please keep the note under %(limit_value)d characters.")},
     )
+    hidden = forms.BooleanField(
+        label=_("Do not name us in public"),
+        required=False,
+        help_text=_(
+            "The page then shows “an organisation in <country> (<kind>)”: the name, website and "
+            "note are seen only by the moderators, who still check them. You can ask them to "
+            "name you later."
+        ),
+    )
 
     # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
     # has another name. A flagged endorsement is recorded with its flags for the moderator.
