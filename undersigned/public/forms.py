@@ -167,6 +167,7 @@ class SignForm(ScreenedForm):
         """With STATEMENT and the client ADDRESS, a bound form is screened (clean())."""
         super().__init__(*args, **kwargs)
         self.statement = statement
+        self.time_lock(None if statement is None else statement.pk)
         if statement is not None and statement.allow_no_email:
             email = self.fields["email"]
             email.required = False
@@ -326,6 +327,7 @@ class EndorseForm(ScreenedForm):
     def __init__(self, *args: Any, statement_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statement_id = statement_id
+        self.time_lock(statement_id)
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from undersigned.lib import tokens
 from undersigned.public.forms import EndorseForm, SignForm
+from undersigned.public.onion import via_onion
 from undersigned.statements import caches
 from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import Endorsement, Signature, Statement, paper_count
@@ -124,6 +125,8 @@ def statement_context(
         "form": form,
         "accepting": statement.accepting_signatures() and bool(statement.public_key),
         "other_languages": [code for code in statement.languages if code != text.language],
-        "endorse_form": endorse_form or EndorseForm(),
+        "endorse_form": endorse_form
+        or EndorseForm(statement_id=statement.pk, onion=via_onion(request)),
         "organisations": by_country(approved_organisations(statement)[:ORGANISATIONS_ON_PAGE]),
+        "onion_wait": settings.ONION_WAIT_SECONDS,
     }
