@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from undersigned.lib.proofofwork import solve
 from undersigned.public.onion import via_onion
 from undersigned.public.screening import wait_token
-from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models import Endorsement, Signature, Statement
 from undersigned.test import make_statement, proof, sign_form
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,23 @@ def test_the_ceilings_protect_the_count_from_a_flood_through_tor(listener: Any) 
     for n in range(7):
         onion_post(one_of_fifty(n, altcha=onion_proof()))
     assert reasons() == [""] * 5 + ["onion-minute"] * 2
+
+
+def test_endorsing_through_the_onion_service_is_admitted_the_same_way(listener: Any) -> None:
+    statement = make_statement()
+    form = {
+        "org-name": "Tor Union",
+        "org-country": "RU",
+        "org-website": "https://tor-union.example.org/",
+        "org-kind": "union",
+        "org-contact_name": "Pavel",
+        "org-contact_email": "pavel@tor-union.example.org",
+        "org-started": sign_form("x@example.org", seconds_ago=60)["started"],
+    }
+    endorse = "/en/stop-the-war/endorse/"
+    headers = {"HTTP_HOST": ONION, "HTTP_ORIGIN": f"http://{ONION}", "REMOTE_ADDR": TOR}
+    Client().post(endorse, form, **headers)
+    ready = wait_token(statement.pk, time.time() - 25)
+    Client().post(endorse, {**form, "org-name": "Patient Union", "org-wait": ready}, **headers)
+    found = dict(Endorsement.objects.values_list("name", "quarantine_reasons"))
+    assert found == {"Tor Union": "onion-unproven", "Patient Union": ""}
