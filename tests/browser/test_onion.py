@@ -45,25 +45,23 @@ def onion_site() -> Iterator[tuple[LiveSite, str]]:
 
 
 @pytest.fixture(scope="module")
-def tor_browser(onion_site: tuple[LiveSite, str]) -> Iterator[Any]:
+def tor_browser(browser: Any, onion_site: tuple[LiveSite, str]) -> Iterator[Any]:
     """Chromium as Tor Browser: the onion name leads to the listener, and an onion address
-    is a secure context (Tor Browser's rule; pow.js needs crypto.subtle)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                f"--host-resolver-rules=MAP {ONION} 127.0.0.1",
-                f"--unsafely-treat-insecure-origin-as-secure={onion_site[1]}",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    is a secure context (Tor Browser's rule; pow.js needs crypto.subtle). Launched through
+    the session's Playwright, since one thread may run only one."""
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--host-resolver-rules=MAP {ONION} 127.0.0.1",
+            f"--unsafely-treat-insecure-origin-as-secure={onion_site[1]}",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 def through_tor(onion: str) -> Any:

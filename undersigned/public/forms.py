@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from undersigned.lib import sealing
 from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
@@ -160,6 +161,8 @@ class SignForm(ScreenedForm):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
+    # The fields seal.js sealed in the browser to the organisers' key (base64), if any.
+    sealed_box = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
     # The honeypot of the abuse checks (ScreenedForm).
     website = honeypot_field()
 
@@ -168,6 +171,9 @@ class SignForm(ScreenedForm):
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.time_lock(None if statement is None else statement.pk)
+        if self.is_bound and self.data.get("sealed_box"):
+            # Sealed in the browser: the name may be in the box (clean() checks the level).
+            self.fields["name"].required = False
         if statement is not None and statement.allow_no_email:
             email = self.fields["email"]
             email.required = False
@@ -197,6 +203,17 @@ class SignForm(ScreenedForm):
         email: str = self.cleaned_data["email"]
         return email.strip()
 
+    def clean_sealed_box(self) -> bytes | None:
+        text: str = self.cleaned_data["sealed_box"]
+        if not text:
+            return None
+        box = sealing.browser_box(text)
+        if box is None:
+            raise ValidationError(
+                _("Your details could not be sealed in this browser. Please send the form again.")
+            )
+        return box
+
     def clean(self) -> dict[str, Any]:
         """Leave cleaned_data as Signature.sign's keyword arguments, screening included."""
         data = super().clean() or {}
@@ -205,6 +222,11 @@ class SignForm(ScreenedForm):
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
+        box = data.pop("sealed_box", None)
+        if box is not None:
+            data["browser_box"] = box
+            if not data.get("name") and data.get("visibility") != Visibility.HIDDEN:
+                self.add_error("name", self.fields["name"].error_messages["required"])
         statement_id = None if self.statement is None else self.statement.pk
         email = data.get("email") or ""
         verdict = self.screen(data, statement_id=statement_id, email=email, kind="sign")

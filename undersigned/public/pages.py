@@ -21,6 +21,12 @@ from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import Endorsement, Signature, Statement, paper_count
 
 ORGANISATIONS_ON_PAGE = 100
+# Loaded in this order before pow.js, so the fields are sealed before the proof is sent.
+SEAL_SCRIPTS = [
+    "undersigned/vendor/nacl-fast.min.js",
+    "undersigned/vendor/blake2b.js",
+    "undersigned/seal.js",
+]
 PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
 
 
@@ -129,4 +135,5 @@ def statement_context(
         or EndorseForm(statement_id=statement.pk, onion=via_onion(request)),
         "organisations": by_country(approved_organisations(statement)[:ORGANISATIONS_ON_PAGE]),
         "onion_wait": settings.ONION_WAIT_SECONDS,
+        "seal_scripts": SEAL_SCRIPTS,
     }

@@ -39,4 +39,48 @@
   }
 
   window.undersignedSeal = seal;
+
+  // The sign form: the fields its chosen visibility does not show are sealed here and only
+  // the box is sent. "Initials" still sends the name (the server makes the initials), and
+  // with no choice made the server applies its default and seals, as without JavaScript.
+  var SEALED = { "2": ["city", "affiliation"], "3": ["city", "affiliation"],
+                 "4": ["name", "city", "affiliation"] };
+  var forms = document.querySelectorAll("form[data-seal-key]");
+  for (var i = 0; i < forms.length; i++) wire(forms[i]);
+
+  function wire(form) {
+    var key = form.getAttribute("data-seal-key");
+    var box = form.querySelector("input[name=sealed_box]");
+    if (!key || !box) return;
+    form.addEventListener("submit", function () {
+      if (form.hasAttribute("data-sealed")) return;  // a second press while the proof runs
+      var level = form.querySelector("input[name=visibility]:checked");
+      var names = level && SEALED[level.value];
+      if (!names) return;
+      var fields = {}, inputs = [];
+      names.forEach(function (name) {
+        var input = form.querySelector("[name=" + name + "]");
+        if (input) { fields[name] = input.value.trim(); inputs.push(input); }
+      });
+      // Without a name the server must say so: nothing is sealed, the form goes as it is.
+      if (names.indexOf("name") >= 0 && !fields.name) return;
+      try { box.value = seal(key, JSON.stringify(fields)); } catch (e) { box.value = ""; return; }
+      // Sent without a name attribute, a field's value stays on screen but not in the request.
+      inputs.forEach(function (input) {
+        input.setAttribute("data-sealed-name", input.name);
+        input.removeAttribute("name");
+      });
+      form.setAttribute("data-sealed", "");
+    });
+    // Back in the history: the fields are the signer's to send again.
+    window.addEventListener("pageshow", function () {
+      var detached = form.querySelectorAll("[data-sealed-name]");
+      for (var j = 0; j < detached.length; j++) {
+        detached[j].name = detached[j].getAttribute("data-sealed-name");
+        detached[j].removeAttribute("data-sealed-name");
+      }
+      form.removeAttribute("data-sealed");
+      box.value = "";
+    });
+  }
 })();
