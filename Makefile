@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 LOCALES := uk ru
 
-.PHONY: install install-test messages demo test test-sqlite test-postgres chaos lint bench bench-scale profile makemessages clean
+.PHONY: install install-test messages vendor-js demo test test-sqlite test-postgres chaos lint bench bench-scale profile makemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ install-test: $(VENV)/.installed-test node_modules/.installed messages
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The browser's sealing libraries (tweetnacl, blakejs), copied from the npm releases locked in
+# package-lock.json into the static files, so a machine without npm serves them too.
+vendor-js: node_modules/.installed
+	$(BIN)/python -c "from tests.test_vendor_js import write; write()"
 
 # Compile the gettext catalogues with Babel, so no system gettext is needed.
 messages:

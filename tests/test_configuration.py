@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = re.compile(r"""env(?:_bool|_int|_list)?\(\s*["']([A-Z][A-Z0-9_]+)["']""")
-SERVE_ONLY = {"ACCESS_LOG"}  # read by `undersigned serve`, not by settings.py
+SERVE_ONLY = {"ACCESS_LOG", "ONION_LISTEN"}  # read by `undersigned serve`, not by settings.py
 
 
 def documented() -> set[str]:

@@ -70,12 +70,9 @@ SECRET_NAMES = ("SECRET_KEY", "DEDUP_KEY", "OUTBOX_KEY", "CLIENT_HASH_KEY", "LOG
 
 
 def _local_secrets() -> dict[str, str]:
-    """Server-held keys for a zero-config instance, kept in the data folder.
-
-    They are never written to the database, so a database dump or backup alone cannot
-    reverse the keyed hashes or open the outbox. Production sets them through the
-    environment (or *_FILE) instead.
-    """
+    """Server-held keys for a zero-config instance, kept in the data folder and never in the
+    database, so a dump or backup alone cannot reverse the keyed hashes or open the outbox.
+    Production sets them through the environment (or *_FILE) instead."""
     path = DATA_DIR / "secrets.json"
     stored: dict[str, str] = {}
     if path.exists():
@@ -99,12 +96,17 @@ SECRET_KEY = env("SECRET_KEY") or _local["SECRET_KEY"]
 DEDUP_KEY = env("DEDUP_KEY") or _local["DEDUP_KEY"]
 # Symmetric key that protects an address only until its email is sent.
 OUTBOX_KEY = env("OUTBOX_KEY") or _local["OUTBOX_KEY"]
-# Key for the rotating keyed hash of client addresses used by rate limits.
-CLIENT_HASH_KEY = env("CLIENT_HASH_KEY") or _local["CLIENT_HASH_KEY"]
+CLIENT_HASH_KEY = env("CLIENT_HASH_KEY") or _local["CLIENT_HASH_KEY"]  # rate limits' hash
 LOG_KEY = env("LOG_KEY") or _local["LOG_KEY"]  # the count log's signing key (statements/tlog)
 
 DEBUG = env_bool("DEBUG", False)
+# The onion service (docs/tor.md); `serve` sets UNDERSIGNED_ONION_LISTENER for tor's listener.
+ONION_ADDRESS = env("ONION_ADDRESS").lower()
+ONION_LISTENER = env_bool("UNDERSIGNED_ONION_LISTENER", False)
+ONION_SIGN_LIMITS = env_list("ONION_SIGN_LIMITS", "100/60,2000/3600")  # per statement
+ONION_WAIT_SECONDS = env_int("ONION_WAIT_SECONDS", 20)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+ALLOWED_HOSTS += [ONION_ADDRESS] if ONION_ADDRESS else []
 SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env_int('SERVE_PORT', 8000)}").rstrip("/")
 SITE_NAME = env("SITE_NAME", "undersigned")
 
@@ -127,6 +129,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "undersigned.public.middleware.SecurityHeadersMiddleware",
+    "undersigned.public.onion.OnionLocationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "undersigned.public.compression.PublicGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -281,7 +284,7 @@ SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True) and not ONION_LISTENER
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # Preloading is a promise to browsers that is slow to undo, so it is the operator's choice;
@@ -329,12 +332,10 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
 MICRO_CACHE_SECONDS = env_int("MICRO_CACHE_SECONDS", 1)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)
 SUPPRESS_BELOW = env_int("SUPPRESS_BELOW", 10)  # P9: a count below it is "fewer than N"
-# Signers from these countries (ISO codes) are not listed unless they choose to be, and
-# get neutral emails (no statement title in subject or sender).
+# Signers from these countries are not listed unless they choose to be; neutral emails.
 HIGH_RISK_COUNTRIES = [c.upper() for c in env_list("HIGH_RISK_COUNTRIES", "RU,BY")]
 NEUTRAL_SENDER_NAME = env("NEUTRAL_SENDER_NAME", "Notifications")
-# What a signer who picks no visibility gets (1 public … 4 not public); signers from a
-# high-risk country who pick nothing always get 4.
+# A signer who picks no visibility gets this (1 public … 4 not public); high-risk: 4.
 DEFAULT_VISIBILITY = env_int("DEFAULT_VISIBILITY", 4)
 if DEFAULT_VISIBILITY not in (1, 2, 3, 4):
     raise ImproperlyConfigured("DEFAULT_VISIBILITY must be 1, 2, 3 or 4")
@@ -365,6 +366,7 @@ SIGN_NO_POW_PER_DAY = env_int("SIGN_NO_POW_PER_DAY", 3)
 CONFIRM_EMAILS_PER_ADDRESS = env_int("CONFIRM_EMAILS_PER_ADDRESS", 3)
 SIGN_MIN_FILL_SECONDS = env_int("SIGN_MIN_FILL_SECONDS", 3)
 POW_MAX_NUMBER = env_int("POW_MAX_NUMBER", 100_000)
+ONION_POW_MAX_NUMBER = env_int("ONION_POW_MAX_NUMBER", 1_000_000)
 POW_EXPIRES_MINUTES = env_int("POW_EXPIRES_MINUTES", 20)
 BLOCK_DISPOSABLE_DOMAINS = env_bool("BLOCK_DISPOSABLE_DOMAINS", True)
 # Trending sources: signatures per source per hour worth showing, and worth an email.
@@ -374,7 +376,6 @@ TRENDING_RETENTION_DAYS = env_int("TRENDING_RETENTION_DAYS", 14)
 # Days a signature keeps the rotating client hash that bulk invalidation can match.
 ABUSE_RETENTION_DAYS = env_int("ABUSE_RETENTION_DAYS", 7)
 
-# Server processes (undersigned serve).
 SERVE_HOST = env("SERVE_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))

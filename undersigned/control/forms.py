@@ -162,3 +162,14 @@ class InviteForm(forms.Form):
         help_text=_("The organisation's name; it fills in the form for them."),
         error_messages={"required": _("Please say who the invitation is for.")},
     )
+
+
+class NameForm(forms.Form):
+    """A hidden organisation's contact asked to be named: how they asked, for the log."""
+
+    reason = forms.CharField(
+        label=_("How the contact asked to be named (kept in the audit log)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Please say how the contact asked to be named.")},
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/", auth.password, name="password"),
     path("endorsements/", moderation.queue, name="queue"),
     path("endorsements/<int:pk>/", moderation.endorsement, name="endorsement"),
+    path("endorsements/<int:pk>/name/", moderation.name_publicly, name="name_publicly"),
     path("statements/", statements.statements, name="statements"),
     path("upload/", statements.upload, name="upload"),
     path("statements/<slug:slug>/", statements.statement, name="statement"),

@@ -31,8 +31,17 @@ def hmac_key(secret: str) -> str:
 
 
 def new_challenge(
-    secret: str, *, statement_id: int, now: dt.datetime, max_number: int, minutes: int
+    secret: str,
+    *,
+    statement_id: int,
+    now: dt.datetime,
+    max_number: int,
+    minutes: int,
+    onion: bool = False,
 ) -> dict[str, object]:
+    """A challenge for STATEMENT_ID; ONION marks the harder kind handed out through the
+    onion service, so that the onion path can refuse a cheaper one solved elsewhere."""
+    params = {"s": str(statement_id)} | ({"o": "1"} if onion else {})
     challenge = altcha.create_challenge_v1(
         algorithm="SHA-256",
         max_number=max_number,
@@ -41,7 +50,7 @@ def new_challenge(
         salt="",
         number=None,
         expires=now + dt.timedelta(minutes=minutes),
-        params={"s": str(statement_id)},
+        params=params,
     )
     return challenge.to_dict()
 
@@ -53,6 +62,8 @@ class Proof:
     # Identifies the solved challenge for the replay store; empty when not ok.
     token: str = ""
     expires: float = 0
+    # Issued through the onion service, at its harder difficulty.
+    onion: bool = False
 
 
 def check(payload: str, secret: str, *, statement_id: int, now: dt.datetime) -> Proof:
@@ -85,7 +96,8 @@ def check(payload: str, secret: str, *, statement_id: int, now: dt.datetime) -> 
         return Proof(False, "invalid")
     if expires < now.timestamp():
         return Proof(False, "expired")
-    return Proof(True, token=str(data["signature"]), expires=expires)
+    onion = params.get("o", []) == ["1"]
+    return Proof(True, token=str(data["signature"]), expires=expires, onion=onion)
 
 
 def solve(challenge: dict[str, object]) -> str:

@@ -64,13 +64,39 @@ def _sealed_box(public_key: str) -> SealedBox[PublicKey]:
     return SealedBox(load_public_key(public_key))
 
 
-def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
+# What the browser may seal itself (public/static/undersigned/seal.js), and how big its box
+# may be: the key and tag (48 bytes) and at most the three fields at their form limits.
+BROWSER_FIELDS = ("name", "city", "affiliation")
+BROWSER_BOX_MAX = 48 + 2000
+
+
+def browser_box(text: str) -> bytes | None:
+    """The sealed box a browser sent, base64-decoded, if it has a sealed box's size and
+    shape; None if not. What is inside only the organisers' key can tell."""
     try:
-        payload = SealedBox(private_key).decrypt(bytes(sealed))
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+    return raw if 48 + len("{}") <= len(raw) <= BROWSER_BOX_MAX else None
+
+
+def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
+    """Open SEALED; a box the browser sealed inside it ("browser") is opened too, and its
+    fields (BROWSER_FIELDS only) take the place of the empty ones the server received."""
+    result: dict[str, Any] = json.loads(_open(private_key, bytes(sealed)))
+    inner = result.pop("browser", None)
+    if inner:
+        opened = json.loads(_open(private_key, base64.b64decode(inner)))
+        if isinstance(opened, dict):
+            result.update((k, str(opened[k])) for k in BROWSER_FIELDS if k in opened)
+    return result
+
+
+def _open(private_key: PrivateKey, sealed: bytes) -> bytes:
+    try:
+        return SealedBox(private_key).decrypt(sealed)
     except CryptoError:
         raise KeyError_("This private key does not open the sealed data.") from None
-    result: dict[str, Any] = json.loads(payload)
-    return result
 
 
 def derive_key(secret: str, purpose: str) -> bytes:

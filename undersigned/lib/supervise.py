@@ -31,13 +31,15 @@ STABLE_AFTER = 5.0
 class Child:
     name: str
     command: Sequence[str]
+    # Its environment; None: this process's own.
+    env: dict[str, str] | None = None
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     failures: int = 0
     restart_at: float | None = None
 
     def start(self, now: float) -> None:
-        self.process = subprocess.Popen(list(self.command))  # noqa: S603 (fixed argument list)
+        self.process = subprocess.Popen(list(self.command), env=self.env)  # noqa: S603 (fixed argument list)
         self.started, self.restart_at = now, None
 
     def delay(self, now: float) -> float:

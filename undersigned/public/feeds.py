@@ -46,14 +46,16 @@ class OrganisationsFeed(Feed):
         return found
 
     def item_title(self, item: Endorsement) -> str:
-        return f"{item.name} ({item.country.name})"
+        return f"{item.public_name} ({item.country.name})"
 
     def item_description(self, item: Endorsement) -> str:
-        parts = [str(item.get_kind_display()), item.website]
+        parts = [str(item.get_kind_display())]
+        if item.public_website:
+            parts.append(item.public_website)
         if item.founding:
             parts.insert(0, _("Initial signatory"))
-        if item.note:
-            parts.append(item.note)
+        if item.public_note:
+            parts.append(item.public_note)
         return " · ".join(parts)
 
     def item_link(self, item: Endorsement) -> str:

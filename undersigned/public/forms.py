@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from undersigned.lib import emails
+from undersigned.lib import emails, sealing
 from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
@@ -161,6 +161,8 @@ class SignForm(ScreenedForm):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
+    # The fields seal.js sealed in the browser to the organisers' key (base64), if any.
+    sealed_box = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
     # The honeypot of the abuse checks (ScreenedForm).
     website = honeypot_field()
 
@@ -168,6 +170,10 @@ class SignForm(ScreenedForm):
         """With STATEMENT and the client ADDRESS, a bound form is screened (clean())."""
         super().__init__(*args, **kwargs)
         self.statement = statement
+        self.time_lock(None if statement is None else statement.pk)
+        if self.is_bound and self.data.get("sealed_box"):
+            # Sealed in the browser: the name may be in the box (clean() checks the level).
+            self.fields["name"].required = False
         if statement is not None and statement.allow_no_email:
             email = self.fields["email"]
             email.required = False
@@ -203,6 +209,17 @@ class SignForm(ScreenedForm):
             raise ValidationError(self.fields["email"].error_messages["invalid"])
         return mailbox
 
+    def clean_sealed_box(self) -> bytes | None:
+        text: str = self.cleaned_data["sealed_box"]
+        if not text:
+            return None
+        box = sealing.browser_box(text)
+        if box is None:
+            raise ValidationError(
+                _("Your details could not be sealed in this browser. Please send the form again.")
+            )
+        return box
+
     def clean(self) -> dict[str, Any]:
         """Leave cleaned_data as Signature.sign's keyword arguments, screening included."""
         data = super().clean() or {}
@@ -211,6 +228,11 @@ class SignForm(ScreenedForm):
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
+        box = data.pop("sealed_box", None)
+        if box is not None:
+            data["browser_box"] = box
+            if not data.get("name") and data.get("visibility") != Visibility.HIDDEN:
+                self.add_error("name", self.fields["name"].error_messages["required"])
         statement_id = None if self.statement is None else self.statement.pk
         email = data.get("email") or ""
         verdict = self.screen(data, statement_id=statement_id, email=email, kind="sign")
@@ -315,6 +337,15 @@ class EndorseForm(ScreenedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("Please keep the note under %(limit_value)d characters.")},
     )
+    hidden = forms.BooleanField(
+        label=_("Do not name us in public"),
+        required=False,
+        help_text=_(
+            "The page then shows “an organisation in <country> (<kind>)”: the name, website and "
+            "note are seen only by the moderators, who still check them. You can ask them to "
+            "name you later."
+        ),
+    )
 
     # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
     # has another name. A flagged endorsement is recorded with its flags for the moderator.
@@ -324,6 +355,7 @@ class EndorseForm(ScreenedForm):
     def __init__(self, *args: Any, statement_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.statement_id = statement_id
+        self.time_lock(statement_id)
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)

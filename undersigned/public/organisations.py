@@ -17,6 +17,7 @@ from undersigned.lib import organisations, tokens
 from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, SignForm
+from undersigned.public.onion import via_onion
 from undersigned.public.pages import (
     PUBLIC_CACHE,
     approved_organisations,
@@ -40,7 +41,8 @@ from undersigned.statements.models import (
 def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)
-    form = EndorseForm(request.POST, statement_id=statement.pk, address=address)
+    onion = via_onion(request)
+    form = EndorseForm(request.POST, statement_id=statement.pk, address=address, onion=onion)
     if not form.is_valid():
         context = statement_context(request, statement, SignForm(), 1, endorse_form=form)
         return render(request, "public/statement.html", context, status=400)
@@ -94,7 +96,10 @@ def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
     if query:
         # The stored normalised name is case-folded in Python, so the search ignores case
         # in every script, even where the database's own case folding is ASCII-only.
-        found = found.filter(normalised_name__contains=organisations.normalise_name(query))
+        # A hidden organisation is never found by its name: that would confirm the name.
+        found = found.filter(
+            normalised_name__contains=organisations.normalise_name(query), hidden=False
+        )
     groups = by_country(found)
     context = {
         "statement": statement,

@@ -15,11 +15,18 @@ from django.utils.translation import gettext as _
 
 from undersigned.lib import tokens
 from undersigned.public.forms import EndorseForm, SignForm
+from undersigned.public.onion import via_onion
 from undersigned.statements import caches
 from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import Endorsement, Signature, Statement, paper_count
 
 ORGANISATIONS_ON_PAGE = 100
+# Loaded in this order before pow.js, so the fields are sealed before the proof is sent.
+SEAL_SCRIPTS = [
+    "undersigned/vendor/nacl-fast.min.js",
+    "undersigned/vendor/blake2b.js",
+    "undersigned/seal.js",
+]
 PUBLIC_CACHE = {"public": True, "max_age": 2, "stale_while_revalidate": 30}
 
 
@@ -67,6 +74,10 @@ def counts_for(statement: Statement) -> dict[str, int]:
     )
 
 
+# What the public outputs read; name, website and note only through Endorsement.public_*.
+PUBLIC_FIELDS = ["name", "hidden", "country", "website", "kind", "note", "founding", "decided_at"]
+
+
 def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
     """What the public may see: approved, and only once the statement itself is public."""
     if not statement.is_public:
@@ -74,7 +85,7 @@ def approved_organisations(statement: Statement) -> QuerySet[Endorsement]:
     return (
         Endorsement.objects.filter(statement=statement, state=Endorsement.State.APPROVED)
         .select_related("statement")
-        .only("name", "country", "website", "kind", "note", "founding", "decided_at", "statement")
+        .only(*PUBLIC_FIELDS, "statement")
         .order_by("name", "pk")
     )
 
@@ -85,7 +96,7 @@ def by_country(endorsements: Iterable[Endorsement]) -> list[tuple[str, list[Endo
     for endorsement in endorsements:
         groups.setdefault(endorsement.country.name, []).append(endorsement)
     for members in groups.values():
-        members.sort(key=lambda e: (not e.founding, e.name.casefold()))
+        members.sort(key=lambda e: (not e.founding, e.public_name.casefold()))
     return sorted(groups.items(), key=lambda item: item[0].casefold())
 
 
@@ -120,6 +131,9 @@ def statement_context(
         "form": form,
         "accepting": statement.accepting_signatures() and bool(statement.public_key),
         "other_languages": [code for code in statement.languages if code != text.language],
-        "endorse_form": endorse_form or EndorseForm(),
+        "endorse_form": endorse_form
+        or EndorseForm(statement_id=statement.pk, onion=via_onion(request)),
         "organisations": by_country(approved_organisations(statement)[:ORGANISATIONS_ON_PAGE]),
+        "onion_wait": settings.ONION_WAIT_SECONDS,
+        "seal_scripts": SEAL_SCRIPTS,
     }

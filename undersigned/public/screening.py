@@ -30,13 +30,17 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.lib import clientid, proofofwork, sealing
+from undersigned.lib import clientid, proofofwork, sealing, timelock
 from undersigned.lib.ratelimit import Limit
 from undersigned.statements import caches, limits
 from undersigned.statements.caches import forget_blocklist
 from undersigned.statements.models import BlockedSource
 
 STARTED_SALT = "undersigned.sign-form.started"
+# The per-statement ceilings of onion submissions (ONION_SIGN_LIMITS), by name.
+ONION_CEILINGS = ("onion-minute", "onion-hour")
+# How long a time-locked form shown through the onion service stays good to send.
+WAIT_MAX_AGE = 3 * 3600
 # Dotted-quad IPv4 without leading zeros: the form str(ipaddress.ip_address(...)) gives.
 _PLAIN_IPV4 = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
 
@@ -195,14 +199,20 @@ def _hits(
     domain: str,
     email: str,
     pow_payload: str,
+    onion: bool = False,
 ) -> dict[str, tuple[Limit, str]]:
-    """The limits one submission in SCOPE (kind and statement) counts against."""
+    """The limits one submission in SCOPE (kind and statement) counts against. Through the
+    onion service every client has tor's address, so the address limits give way to
+    ceilings for all onion submissions to the statement together."""
     subject = f"{scope}:{verdict.source_digest}"
-    hits: dict[str, tuple[Limit, str]] = {
-        "burst": (rules["burst"], subject),
-        "sustained": (rules["sustained"], subject),
-    }
-    if not pow_payload:
+    hits: dict[str, tuple[Limit, str]] = {}
+    if onion:
+        ceilings = onion_limits(tuple(settings.ONION_SIGN_LIMITS))
+        hits.update((limit.name, (limit, f"{scope}:onion")) for limit in ceilings)
+    else:
+        hits["burst"] = (rules["burst"], subject)
+        hits["sustained"] = (rules["sustained"], subject)
+    if not pow_payload and not onion:
         hits["nopow"] = (rules["nopow"], subject)
     if domain and not _in_domain_set(domain, set(settings.SIGN_DOMAIN_EXEMPT)):
         hits["domain"] = (rules["domain"], f"{scope}:{verdict.domain_digest}")
@@ -220,10 +230,13 @@ def screen(
     started: str,
     pow_payload: str,
     kind: str = "sign",
+    onion: bool = False,
+    wait: str = "",
     now: dt.datetime | None = None,
 ) -> Verdict:
     """Screen one submission of KIND ("sign" or "endorse"); each kind has its own limits,
-    the daily cap on confirmation emails to one address is shared."""
+    the daily cap on confirmation emails to one address is shared. Through the onion
+    service (ONION) there is no address limit: see _admit_onion."""
     now = now or timezone.now()
     stamp = now.timestamp()
     # Without an email (statements that allow it) there is no domain and no mail to cap.
@@ -245,18 +258,14 @@ def screen(
     # Every valid submission counts against the limits, flagged or not: a script that is
     # already caught must not get a fresh allowance for its next try. All counters move in
     # one cache round trip (one Redis command), which keeps the signing path fast.
-    hits = _hits(rules, f"{kind}:{statement_id}", verdict, domain, email, pow_payload)
+    scope = f"{kind}:{statement_id}"
+    hits = _hits(rules, scope, verdict, domain, email, pow_payload, onion)
     counts = dict(zip(hits, limits.hit_many(list(hits.values()), now=stamp), strict=True))
     over = {name for name, count in counts.items() if count > hits[name][0].count}
-    if pow_payload:
-        proof = proofofwork.check(
-            pow_payload, settings.SECRET_KEY, statement_id=statement_id, now=now
-        )
-        if not proof.ok:
-            flag(f"pow-{proof.reason}")
-        elif not limits.once(f"pow:{proof.token}", int(proof.expires - stamp) + 60):
-            flag("pow-replay")
-    for name in ("nopow", "burst", "sustained", "domain"):
+    onion_proof = _check_proof(flag, pow_payload, statement_id, now)
+    if onion:
+        _admit_onion(flag, onion_proof, wait, statement_id, stamp)
+    for name in ("nopow", "burst", "sustained", "domain", *ONION_CEILINGS):
         if name in over:
             flag(name)
     if counts.get("domain") == rules["domain"].count + 1:
@@ -265,6 +274,54 @@ def screen(
         caches.remember_domain_label(verdict.domain_digest, domain)
     verdict.send_email = "mail" not in over
     return verdict
+
+
+@functools.lru_cache(maxsize=4)
+def onion_limits(specs: tuple[str, ...]) -> list[Limit]:
+    return [Limit.parse(ONION_CEILINGS[n], spec) for n, spec in enumerate(specs[:2])]
+
+
+def _check_proof(
+    flag: Callable[[str], None], payload: str, statement_id: int, now: dt.datetime
+) -> bool:
+    """Check a proof-of-work if one was sent; True if it is a good onion one, used once."""
+    if not payload:
+        return False
+    proof = proofofwork.check(payload, settings.SECRET_KEY, statement_id=statement_id, now=now)
+    if not proof.ok:
+        flag(f"pow-{proof.reason}")
+        return False
+    if not limits.once(f"pow:{proof.token}", int(proof.expires - now.timestamp()) + 60):
+        flag("pow-replay")
+        return False
+    return proof.onion
+
+
+def wait_token(statement_id: int, now: float | None = None) -> str:
+    """The time-locked token of a form shown through the onion service (lib/timelock.py)."""
+    stamp = time.time() if now is None else now
+    return timelock.issue(settings.SECRET_KEY, statement_id=statement_id, now=stamp)
+
+
+def _admit_onion(
+    flag: Callable[[str], None], proof_ok: bool, wait: str, statement_id: int, stamp: float
+) -> None:
+    """Through the onion service a submission is admitted by a solved onion challenge or,
+    without JavaScript, by a time-locked form sent after its wait; else it is quarantined."""
+    if proof_ok:
+        return
+    lock = timelock.check(
+        wait,
+        settings.SECRET_KEY,
+        statement_id=statement_id,
+        now=stamp,
+        wait=settings.ONION_WAIT_SECONDS,
+        max_age=WAIT_MAX_AGE,
+    )
+    if not lock.ok:
+        flag("onion-unproven" if lock.reason == "missing" else f"wait-{lock.reason}")
+    elif not limits.once(f"wait:{lock.nonce}", int(lock.expires - stamp) + 60):
+        flag("wait-replay")
 
 
 def honeypot_field() -> forms.CharField:
@@ -290,16 +347,25 @@ class ScreenedForm(forms.Form):
 
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Through the onion service only: the time-locked token (wait_token).
+    wait = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, address: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, address: str = "", onion: bool = False, **kwargs: Any) -> None:
+        """ONION: the form is shown or sent through the onion service (public/onion.py)."""
         super().__init__(*args, **kwargs)
         self.address = address
+        self.onion = onion
         if not self.is_bound:
             self.fields["started"].initial = started_token()
 
+    def time_lock(self, statement_id: int | None) -> None:
+        """An unbound form shown through the onion service carries its time-locked token."""
+        if self.onion and not self.is_bound and statement_id is not None:
+            self.fields["wait"].initial = wait_token(statement_id)
+
     @classmethod
-    def abuse_fields(cls) -> tuple[str, str, str]:
-        return (cls.HONEYPOT, "started", "altcha")
+    def abuse_fields(cls) -> tuple[str, ...]:
+        return (cls.HONEYPOT, "started", "altcha", "wait")
 
     def screen(
         self, data: dict[str, Any], *, statement_id: int | None, email: str, kind: str
@@ -317,6 +383,8 @@ class ScreenedForm(forms.Form):
             started=extras["started"],
             pow_payload=extras["altcha"],
             kind=kind,
+            onion=self.onion,
+            wait=extras["wait"],
         )
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -17,6 +18,7 @@ from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import ManageForm, SignForm
+from undersigned.public.onion import via_onion
 from undersigned.public.pages import (
     PUBLIC_CACHE,
     bad_link,
@@ -39,16 +41,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_control(**PUBLIC_CACHE)
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = caches.page_number(request.GET.get("page", "1"))
+    onion = via_onion(request)
 
     def render_page() -> bytes:
         statement = public_statement(slug)
-        context = statement_context(request, statement, SignForm(statement=statement), page)
-        return render(request, "public/statement.html", context).content
+        form = SignForm(statement=statement, onion=onion)
+        return render(
+            request, "public/statement.html", statement_context(request, statement, form, page)
+        ).content
 
-    return HttpResponse(caches.page(slug, get_language(), page, render_page))
+    if onion:
+        # Its forms carry a time-locked token of their own: never shared, never cached.
+        response = HttpResponse(render_page())
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    response = HttpResponse(caches.page(slug, get_language(), page, render_page))
+    patch_cache_control(response, **PUBLIC_CACHE)
+    return response
 
 
 @require_http_methods(["POST"])
@@ -56,7 +67,7 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)
-    form = SignForm(request.POST, statement=statement, address=address)
+    form = SignForm(request.POST, statement=statement, address=address, onion=via_onion(request))
     if not form.is_valid():
         context = statement_context(request, statement, form, 1)
         return render(request, "public/statement.html", context, status=400)
@@ -208,13 +219,15 @@ def count(request: HttpRequest, slug: str) -> JsonResponse:
 def challenge(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh proof-of-work challenge, fetched by pow.js: the cached page carries none."""
     statement = public_statement(slug)
+    onion = via_onion(request)
     return JsonResponse(
         proofofwork.new_challenge(
             settings.SECRET_KEY,
             statement_id=statement.pk,
             now=timezone.now(),
-            max_number=settings.POW_MAX_NUMBER,
+            max_number=settings.ONION_POW_MAX_NUMBER if onion else settings.POW_MAX_NUMBER,
             minutes=settings.POW_EXPIRES_MINUTES,
+            onion=onion,
         )
     )
 

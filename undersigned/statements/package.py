@@ -147,15 +147,17 @@ def by_country(statement: Statement) -> list[tuple[str, str]]:
 
 
 def organisations(statement: Statement) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    approved = Endorsement.objects.filter(
-        statement=statement, state=Endorsement.State.APPROVED
-    ).order_by("country", "normalised_name", "pk")
+    """Approved organisations by country, as the public sees them (Endorsement.public_*): a
+    package goes to the addressee, so a hidden organisation is there by country and kind."""
+    approved = Endorsement.objects.filter(statement=statement, state=Endorsement.State.APPROVED)
     grouped: dict[str, list[tuple[str, str, str]]] = {}
     for endorsement in approved:
         country = str(endorsement.country.name or endorsement.country.code)
         kind = str(endorsement.get_kind_display())
-        grouped.setdefault(country, []).append((endorsement.name, kind, endorsement.website))
-    return sorted(grouped.items())
+        shown = (endorsement.public_name, kind, endorsement.public_website)
+        grouped.setdefault(country, []).append(shown)
+    # Sorted by what is shown, so a hidden one's place says nothing of its name.
+    return sorted((country, sorted(members)) for country, members in grouped.items())
 
 
 def texts(statement: Statement) -> list[deliverypdf.Text]:

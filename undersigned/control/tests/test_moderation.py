@@ -208,3 +208,31 @@ def test_the_decision_renders_as_radio_buttons_with_labels(moderator: object) ->
 def test_the_statement_filter_offers_any_statement(moderator: object) -> None:
     html = staff_client(moderator).get(QUEUE).content.decode()
     assert '<option value="" selected>Any</option>' in html and "---------" not in html
+
+
+def test_a_moderator_names_a_hidden_organisation_at_its_request(moderator: object) -> None:
+    hidden = make_endorsement(make_statement(), state="approved", hidden=True)
+    url = f"{QUEUE}{hidden.pk}/name/"
+    page = staff_client(moderator).get(f"{QUEUE}{hidden.pk}/").content.decode()
+    assert f'action="{url}"' in page and "Named now at the contact's request" in page
+    refused = staff_client(moderator).post(url, {"naming-reason": " "})
+    assert (
+        refused.status_code == 400
+        and "Please say how the contact asked" in refused.content.decode()
+    )
+    assert staff_client(None).post(url, {"naming-reason": "asked"}).status_code == 302
+    assert (
+        staff_client(make_user("someone", None)).post(url, {"naming-reason": "x"}).status_code
+        == 403
+    )
+    hidden.refresh_from_db()
+    assert hidden.hidden and not AuditEntry.objects.filter(action="name_publicly").exists()
+    done = staff_client(moderator).post(url, {"naming-reason": "Email of 2 Dec from the contact"})
+    assert done.status_code == 302
+    hidden.refresh_from_db()
+    assert not hidden.hidden
+    entry = AuditEntry.objects.get(action="name_publicly")
+    assert entry.reason == "Email of 2 Dec from the contact" and entry.actor == moderator
+    again = staff_client(moderator).post(url, {"naming-reason": "again"})
+    assert again.status_code == 400 and "already named" in again.content.decode()
+    assert staff_client(moderator).get(url).status_code == 405

@@ -9,10 +9,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from undersigned.control.decorators import staff_view
-from undersigned.control.forms import BulkForm, DecisionForm, InviteForm, QueueFilterForm
+from undersigned.control.forms import (
+    BulkForm,
+    DecisionForm,
+    InviteForm,
+    NameForm,
+    QueueFilterForm,
+)
 from undersigned.statements.models import (
     AuditEntry,
     Endorsement,
@@ -65,8 +71,28 @@ def endorsement(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Done."))
             return redirect("control:queue")
-    context = {"item": item, "form": form}
+    context = {"item": item, "form": form, "name_form": NameForm(prefix="naming")}
     return render(request, "control/endorsement.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@staff_view()
+def name_publicly(request: HttpRequest, pk: int) -> HttpResponse:
+    """A hidden organisation is named from now on, at its contact's request (audited)."""
+    item = get_object_or_404(Endorsement.objects.select_related("statement", "duplicate_of"), pk=pk)
+    name_form = NameForm(request.POST, prefix="naming")
+    if name_form.is_valid():
+        try:
+            with transaction.atomic():
+                locked = Endorsement.objects.select_for_update().get(pk=item.pk)
+                locked.name_publicly(request.user, name_form.cleaned_data["reason"])
+        except StatementError as exc:
+            name_form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The organisation is named in public from now on."))
+            return redirect("control:endorsement", pk=item.pk)
+    context = {"item": item, "form": DecisionForm(), "name_form": name_form}
+    return render(request, "control/endorsement.html", context, status=400)
 
 
 @require_http_methods(["GET", "POST"])

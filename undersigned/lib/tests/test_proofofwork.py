@@ -55,3 +55,17 @@ def test_a_rebound_salt_breaks_the_signature() -> None:
 )
 def test_garbage_is_refused_without_raising(payload: str) -> None:
     assert not check(payload, KEY, statement_id=7, now=NOW).ok
+
+
+def test_an_onion_challenge_says_so_and_an_ordinary_one_does_not() -> None:
+    onion = new_challenge(KEY, statement_id=7, now=NOW, max_number=500, minutes=20, onion=True)
+    assert check(solve(onion), KEY, statement_id=7, now=NOW).onion
+    assert not check(solved(), KEY, statement_id=7, now=NOW).onion
+
+
+def test_an_ordinary_challenge_cannot_be_passed_off_as_an_onion_one() -> None:
+    data = json.loads(base64.b64decode(solved()))
+    data["salt"] += "&o=1"
+    forged = base64.b64encode(json.dumps(data).encode()).decode()
+    proof = check(forged, KEY, statement_id=7, now=NOW)
+    assert not proof.ok and not proof.onion

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 
 import pytest
+from nacl.public import SealedBox
 
 from undersigned.lib import sealing
+from undersigned.lib.sealing import (
+    BROWSER_BOX_MAX,
+    browser_box,
+    generate_keypair,
+    load_private_key,
+    load_public_key,
+    seal,
+    unseal,
+)
 
 
 def test_it_round_trips_a_sealed_box_with_the_private_key() -> None:
@@ -40,3 +52,26 @@ def test_server_encryption_round_trips_and_hides_the_address() -> None:
     blob = sealing.server_encrypt("secret", {"to": "x@example.org"})
     assert b"x@example.org" not in blob
     assert sealing.server_decrypt("secret", blob) == {"to": "x@example.org"}
+
+
+def browser_sealed(public: str, fields: dict[str, str]) -> bytes:
+    """What seal.js sends: the fields as JSON in libsodium's sealed box."""
+    box = SealedBox(load_public_key(public))
+    return bytes(box.encrypt(json.dumps(fields, ensure_ascii=False).encode()))
+
+
+def test_a_box_sealed_in_the_browser_is_opened_with_the_rest() -> None:
+    public, private = generate_keypair()
+    inner = browser_sealed(public, {"name": "Олена", "city": "Тверь", "email": "ignored"})
+    details = {"name": "", "email": "o@example.org", "browser": base64.b64encode(inner).decode()}
+    opened = unseal(load_private_key(private), seal(public, details))
+    assert opened == {"name": "Олена", "city": "Тверь", "email": "o@example.org"}
+
+
+def test_a_browser_box_must_have_a_sealed_box_size_and_shape() -> None:
+    public, _private = generate_keypair()
+    good = browser_sealed(public, {"name": "A"})
+    assert browser_box(base64.b64encode(good).decode()) == good
+    assert browser_box("not base64!") is None
+    assert browser_box(base64.b64encode(b"x" * 49).decode()) is None
+    assert browser_box(base64.b64encode(b"x" * (BROWSER_BOX_MAX + 1)).decode()) is None

@@ -149,3 +149,16 @@ def test_the_thanks_page_speaks_of_the_contact_and_the_moderators() -> None:
     make_statement()
     body = Client().get("/en/stop-the-war/thanks/?organisation=1").content.decode()
     assert "a moderator reviews the endorsement" in body
+
+
+def test_an_organisation_can_choose_not_to_be_named_in_public() -> None:
+    make_statement()
+    html = Client().get("/en/stop-the-war/").content.decode()
+    assert 'name="org-hidden"' in html and "Do not name us in public" in html
+    assert 'aria-describedby="id_org-hidden_helptext"' in html
+    assert post({**GOOD, "org-hidden": "on"}).status_code == 302
+    assert post({**GOOD, "org-name": "Named Group", "org-website": "https://n.org/"})
+    assert list(Endorsement.objects.order_by("pk").values_list("hidden", flat=True)) == [
+        True,
+        False,
+    ]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from undersigned.public.management.commands.serve import ACCESS_LOG_FORMAT, granian_command
+import pytest
+from django.core.management.base import CommandError
+
+from undersigned.public.management.commands.serve import (
+    ACCESS_LOG_FORMAT,
+    granian_command,
+    onion_listener,
+)
 from undersigned.test import LiveSite, Mailbox, http, links_in
 
 SLUG = "solidarity-against-war"
@@ -44,3 +51,23 @@ def test_the_live_access_log_has_no_address_and_no_token(
     assert "127.0.0.1" not in log
     assert token not in log
     assert "log@example.org" not in log and "Log Tester" not in log
+
+
+def test_onion_listen_adds_a_second_server_marked_as_the_onion_listener(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.delenv("ONION_LISTEN", raising=False)
+    assert onion_listener(2, 1, access_log=False) is None
+    monkeypatch.setenv("ONION_LISTEN", "127.0.0.1:8081")
+    with pytest.raises(CommandError, match="ONION_ADDRESS"):
+        onion_listener(2, 1, access_log=False)
+    settings.ONION_ADDRESS = "example.onion"
+    found = onion_listener(2, 1, access_log=False)
+    assert found is not None
+    command, env = found
+    assert command[command.index("--port") + 1] == "8081"
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert env is not None and env["UNDERSIGNED_ONION_LISTENER"] == "1"
+    monkeypatch.setenv("ONION_LISTEN", "8081")
+    with pytest.raises(CommandError, match="host:port"):
+        onion_listener(2, 1, access_log=False)

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 
 import pytest
 from django.core import mail
 from django.test import Client
+from nacl.public import SealedBox
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.lib.sealing import load_private_key, load_public_key, unseal
 from undersigned.public.screening import started_token
 from undersigned.statements.models import OutboxMessage, Signature, Statement
-from undersigned.test import make_statement
+from undersigned.test import TEST_KEYS, make_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +267,41 @@ def test_each_form_has_its_own_copy_of_the_fields() -> None:
         assert fields["email"].required
     assert first.fields["visibility"].widget.choices == [(1, "only")]  # type: ignore[attr-defined]
     assert len(second.fields["visibility"].widget.choices) == 4  # type: ignore[attr-defined]
+
+
+def browser_box(statement: Statement, fields: dict[str, str]) -> str:
+    """What seal.js puts in the form: the fields in a sealed box, base64."""
+    box = SealedBox(load_public_key(statement.public_key))
+    return base64.b64encode(box.encrypt(json.dumps(fields).encode())).decode()
+
+
+def test_fields_sealed_in_the_browser_are_stored_as_sent_and_opened_by_the_key() -> None:
+    statement = make_statement()
+    box = browser_box(statement, {"name": "Kanareyka Signer", "city": "Tver"})
+    sent = {**GOOD, "name": "", "sealed_box": box}
+    assert post(sent).status_code == 302
+    signature = Signature.objects.get()
+    assert signature.public_name == "" and signature.visibility == 4
+    record = unseal(load_private_key(TEST_KEYS[1]), bytes(signature.sealed))
+    assert (record["name"], record["city"], record["email"]) == (
+        "Kanareyka Signer",
+        "Tver",
+        "anna@example.org",
+    )
+
+
+def test_a_browser_box_needs_the_name_in_the_clear_where_the_name_is_shown() -> None:
+    statement = make_statement()
+    box = browser_box(statement, {"city": "Tver"})
+    response = post({**GOOD, "name": "", "visibility": "2", "sealed_box": box})
+    assert response.status_code == 400 and "Please enter your name." in response.content.decode()
+    assert post({**GOOD, "visibility": "2", "sealed_box": box}).status_code == 302
+    assert Signature.objects.get().public_name == "Anna Kovalenko"
+
+
+def test_a_malformed_box_is_refused_with_a_message() -> None:
+    make_statement()
+    response = post({**GOOD, "name": "", "sealed_box": "bm90IGEgYm94"})
+    assert response.status_code == 400
+    assert "could not be sealed in this browser" in response.content.decode()
+    assert not Signature.objects.exists()

@@ -106,7 +106,16 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
         assert attribute not in body
     # Only our own script files, never inline script (CSP has no 'unsafe-inline').
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", body, flags=re.S)
-    assert scripts == [(' src="/static/undersigned/pow.js" defer', "")]
+    sources = [re.search(r'src="([^"]+)"', attributes)[1] for attributes, _body in scripts]  # type: ignore[index]
+    assert sources == [
+        "/static/undersigned/vendor/nacl-fast.min.js",
+        "/static/undersigned/vendor/blake2b.js",
+        "/static/undersigned/seal.js",
+        "/static/undersigned/pow.js",
+    ]
+    assert all(inline == "" for _attributes, inline in scripts)
+    # The scripts that seal what the server must not read carry their hashes (SRI).
+    assert all('integrity="sha384-' in attributes for attributes, _body in scripts[:3])
 
 
 @pytest.mark.parametrize("page", ["9" * 30, "-5", "x", "10001"])

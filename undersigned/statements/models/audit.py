@@ -24,6 +24,7 @@ class AuditEntry(models.Model):
         APPROVE = "approve", _("Approved")
         REJECT = "reject", _("Rejected")
         ASK_MORE = "ask_more", _("Asked for more information")
+        NAME_PUBLICLY = "name_publicly", _("Named a hidden organisation at its request")
         INVITE = "invite", _("Created a founding invitation")
         EDIT = "edit", _("Edited")
         INVALIDATE = "invalidate", _("Invalidated")

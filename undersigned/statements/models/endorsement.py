@@ -85,6 +85,9 @@ class Endorsement(models.Model):
     website_host = models.CharField(max_length=253, db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     note = models.CharField(max_length=280, blank=True)
+    # Endorses as "an organisation in <country> (<kind>)": the name, website and note are for
+    # the moderators only and never public (public_name, public_website, public_note below).
+    hidden = models.BooleanField(default=False)
     # Screening flags (undersigned/public/screening.py) for the moderator deciding on it.
     quarantine_reasons = models.CharField(max_length=120, blank=True)
     # The contact person and address, sealed to the organisers' public key.
@@ -138,6 +141,36 @@ class Endorsement(models.Model):
         published = self.statement.published_at
         return max(self.decided_at, published) if published else self.decided_at
 
+    # The one rule for what the public sees of an organisation: every public output (page,
+    # feed, API, embeds, exports for a target) reads these, never name, website or note.
+    @property
+    def public_name(self) -> str:
+        if self.hidden:
+            return _("An organisation in %(country)s (%(kind)s)") % {
+                "country": self.country.name,
+                "kind": self.get_kind_display(),
+            }
+        return self.name
+
+    @property
+    def public_website(self) -> str:
+        return "" if self.hidden else self.website
+
+    @property
+    def public_note(self) -> str:
+        return "" if self.hidden else self.note
+
+    @transaction.atomic
+    def name_publicly(self, by: Any, reason: str) -> None:
+        """A hidden organisation chose to be named (its contact asked the moderators)."""
+        if not self.hidden:
+            raise StatementError(_("This organisation is already named in public."))
+        if not reason.strip():
+            raise StatementError(_("Please say how the contact asked to be named."))
+        self.hidden = False
+        self.save(update_fields=["hidden"])
+        record(by, "name_publicly", self, reason=reason)
+
     @property
     def likely_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
@@ -169,6 +202,7 @@ class Endorsement(models.Model):
         contact_name: str,
         contact_email: str,
         note: str = "",
+        hidden: bool = False,
         invite: FoundingInvite | None = None,
         quarantine_reasons: str = "",
         send_email: bool = True,
@@ -183,6 +217,7 @@ class Endorsement(models.Model):
         contact: dict[str, Any] = {"organisation": name, "contact_name": contact_name}
         contact |= {"contact_email": contact_email, "language": language}
         contact |= {"version": version.number, "endorsed_at": now.isoformat()}
+        contact |= {"hidden": hidden}
         endorsement = cls(
             statement=statement,
             version=version,
@@ -194,6 +229,7 @@ class Endorsement(models.Model):
             website_host=organisations.website_host(website),
             kind=kind,
             note=note,
+            hidden=hidden,
             sealed=sealing.seal(statement.public_key, contact),
             contact_box=sealing.server_encrypt(settings.OUTBOX_KEY, {"to": contact_email}),
             domain_matches=organisations.domains_match(contact_email, website),

@@ -7,6 +7,7 @@ hottest writes go through hotpath/, the one place with database-specific SQL.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 from typing import Any
@@ -287,6 +288,7 @@ class Signature(models.Model):
         source_digest: str = "",
         domain_digest: str = "",
         send_email: bool = True,
+        browser_box: bytes | None = None,
         now: dt.datetime | None = None,
     ) -> tuple[Signature | None, OutboxMessage | None]:
         """Record a new signature and queue its email, in one transaction.
@@ -309,6 +311,8 @@ class Signature(models.Model):
         details |= {"city": city}
         details |= {"affiliation": affiliation, "visibility": visibility, "consent": consent}
         details |= {"language": language, "version": version.number}
+        if browser_box:  # sealed in the browser (seal.js): the server never had those fields
+            details["browser"] = base64.b64encode(browser_box).decode()
         signature = cls(
             statement=statement,
             version=version,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.lib import sealing
@@ -161,3 +162,45 @@ def test_the_organisations_count_reconciles_with_the_approved_rows() -> None:
     assert reconcile(statement).drift == {"organisations": 3}
     reconcile(statement, fix=True)
     assert statement.counts()["organisations"] == 1
+
+
+def test_a_hidden_organisation_is_shown_by_country_and_kind_only() -> None:
+    hidden = make_endorsement(
+        make_statement(), name="Secret Union", note="Our branch", country="RU", hidden=True
+    )
+    with translation.override("en"):
+        assert hidden.public_name == "An organisation in Russia (Trade union)"
+    with translation.override("uk"):
+        assert hidden.public_name == "Організація з країни Росія (Профспілка)"
+    assert (hidden.public_website, hidden.public_note) == ("", "")
+    # The moderators still have the real details, and the sealed copy says it chose to hide.
+    assert (hidden.name, hidden.website) == ("Secret Union", "https://union.example.org/")
+    assert sealing.unseal(load_private_key(TEST_KEYS[1]), hidden.sealed)["hidden"] is True
+    named = make_endorsement(make_statement(slug="other"), note="Hello")
+    assert (named.public_name, named.public_website, named.public_note) == (
+        "Free Union of Kyiv",
+        "https://union.example.org/",
+        "Hello",
+    )
+
+
+def test_a_hidden_organisation_counts_like_any_other() -> None:
+    statement = make_statement()
+    make_endorsement(statement, state="approved", hidden=True)
+    make_endorsement(statement, name="Named", website="https://n.org/", state="approved")
+    statement.refresh_from_db()
+    assert statement.counts()["organisations"] == 2
+
+
+def test_naming_a_hidden_organisation_is_audited_and_needs_a_reason() -> None:
+    moderator = make_user("max", MODERATORS)
+    hidden = make_endorsement(make_statement(), state="approved", hidden=True)
+    with pytest.raises(StatementError):
+        hidden.name_publicly(moderator, "  ")
+    hidden.name_publicly(moderator, "The contact wrote on 2 Dec")
+    hidden.refresh_from_db()
+    assert not hidden.hidden and hidden.public_name == "Free Union of Kyiv"
+    entry = AuditEntry.objects.get(action="name_publicly")
+    assert entry.actor == moderator and entry.reason == "The contact wrote on 2 Dec"
+    with pytest.raises(StatementError):
+        hidden.name_publicly(moderator, "again")

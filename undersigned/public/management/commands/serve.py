@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from undersigned.lib.supervise import Child, Supervisor
 
@@ -106,15 +106,19 @@ class Command(BaseCommand):
                 granian_command(host, port, workers, threads, access_log),
             )
         ]
+        onion = onion_listener(workers, threads, access_log)
+        if onion:
+            children.append(onion)
         if with_worker:
             children.append(
                 Child("the email worker", [sys.executable, "-m", "undersigned", "worker"])
             )
-        also = " with the email worker" if with_worker else ""
+        also = " and the onion listener" if onion else ""
+        also += " with the email worker" if with_worker else ""
         # The port only: the log holds no address of any kind (tests/ check for 127.0.0.1).
         self.stdout.write(f"Serving on port {port}{also} (Ctrl-C stops)")
         self.stdout.flush()
-        # Whichever child dies is restarted with back-off, the other keeps running: granian
+        # Whichever child dies is restarted with back-off, the others keep running: granian
         # exits on two quick crashes of a worker, and a site without its email worker
         # loses no data but sends no email (lib/supervise.py).
         Supervisor(children, say=self.say).run()
@@ -122,3 +126,20 @@ class Command(BaseCommand):
     def say(self, line: str) -> None:
         self.stderr.write(line)
         self.stderr.flush()
+
+
+def onion_listener(workers: int, threads: int, access_log: bool) -> Child | None:
+    """The second server, on ONION_LISTEN (host:port) for tor alone, if it is set: its
+    process is the only one where requests for the onion address count as onion requests
+    (UNDERSIGNED_ONION_LISTENER; undersigned/public/onion.py)."""
+    listen = os.environ.get("ONION_LISTEN", "")
+    if not listen:
+        return None
+    host, _colon, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise CommandError(f"ONION_LISTEN must be host:port, not {listen!r}")
+    if not settings.ONION_ADDRESS:
+        raise CommandError("ONION_LISTEN needs ONION_ADDRESS (the service's .onion name)")
+    command = granian_command(host.strip("[]"), int(port), workers, threads, access_log)
+    env = {**os.environ, "UNDERSIGNED_ONION_LISTENER": "1"}
+    return Child("the onion listener (granian)", command, env)
