@@ -201,8 +201,7 @@ else:
         # to 0 behind a transaction-mode pooler that cannot keep prepared statements.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     if env_bool("DATABASE_POOL", False):
-        # psycopg 3's pool instead of one persistent connection per thread; it helps only
-        # with many threads per process (bench/results has the comparison).
+        # psycopg 3's pool instead of a connection per thread: only for many threads.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 4}
 

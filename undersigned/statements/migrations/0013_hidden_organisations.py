@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0011_endorsement_withdraw'),
+        ('statements', '0012_scale_indexes'),
     ]
 
     operations = [
