@@ -64,7 +64,7 @@ def test_onion_listen_adds_a_second_server_marked_as_the_onion_listener(
     settings.ONION_ADDRESS = "example.onion"
     found = onion_listener(2, 1, access_log=False)
     assert found is not None
-    command, env = found
+    command, env = list(found.command), found.env
     assert command[command.index("--port") + 1] == "8081"
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert env is not None and env["UNDERSIGNED_ONION_LISTENER"] == "1"

@@ -305,7 +305,7 @@ class Signature(models.Model):
         other signer waits for it.
         """
         now = now or timezone.now()
-        cls._check_open(statement, email, now)
+        statement.check_takes_signature(with_email=bool(email), today=now.date())
         version = statement.text(language)
         details: dict[str, Any] = {"name": name, "email": email, "country": country}
         details |= {"city": city}
@@ -330,15 +330,6 @@ class Signature(models.Model):
             return signature._record_unverified(), None
         signature.domain_digest = domain_digest
         return signature._record_with_email(email, send_email=send_email)
-
-    @staticmethod
-    def _check_open(statement: Statement, email: str, now: dt.datetime) -> None:
-        if not statement.public_key:
-            raise StatementError(_("This statement cannot take signatures yet."))
-        if not statement.accepting_signatures(now.date()):
-            raise StatementError(_("This statement is not accepting signatures."))
-        if not email and not statement.allow_no_email:
-            raise StatementError(_("This statement needs an email address to sign."))
 
     def _record_unverified(self) -> Signature:
         self.status = self.Status.UNVERIFIED

@@ -89,6 +89,15 @@ class Statement(models.Model):
             return False
         return not (self.closes_on and today > self.closes_on)
 
+    def check_takes_signature(self, *, with_email: bool, today: dt.date) -> None:
+        """Raise StatementError, with the reason to show, if a signature cannot be taken."""
+        if not self.public_key:
+            raise StatementError(_("This statement cannot take signatures yet."))
+        if not self.accepting_signatures(today):
+            raise StatementError(_("This statement is not accepting signatures."))
+        if not with_email and not self.allow_no_email:
+            raise StatementError(_("This statement needs an email address to sign."))
+
     def remember_texts(self) -> None:
         """Load every current text onto this instance, so text() needs no query (and a
         cached copy of the statement carries its texts with it)."""
