@@ -109,7 +109,10 @@ def two_servers(mailbox: Mailbox) -> Iterator[tuple[LiveSite, LiveSite]]:
         "SIGN_SUSTAINED_LIMIT": "4/300",
         "SIGN_DOMAIN_LIMIT": "1000/600",
         "SIGN_NO_POW_PER_DAY": "1000",
-        "CONFIRM_EMAILS_PER_ADDRESS": "3",
+        # One email per address a day across both servers: a signer's own "already signed"
+        # email (at most one a day since issue 14) then needs the cap to be shared to stay
+        # unsent; a cap counted on each server apart would let the second server send it.
+        "CONFIRM_EMAILS_PER_ADDRESS": "1",
     }
     first = LiveSite(mailbox, extra_env=shared).prepare()
     second = LiveSite(mailbox, extra_env=shared)
@@ -152,7 +155,7 @@ def test_the_mail_cap_holds_across_two_servers(
     # A later message to someone else arrives only after everything before it was handled.
     sign(second.port, form("sentinel@example.org", stamp))
     mailbox.wait_for("sentinel@example.org")
-    assert len(mailbox.to("victim@example.org")) == 3
+    assert len(mailbox.to("victim@example.org")) == 1
 
 
 def test_a_proof_spent_on_one_server_is_refused_on_the_other(
