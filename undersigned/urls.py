@@ -22,6 +22,7 @@ urlpatterns = [
     path("log/<slug:slug>/count.json", tlog_views.count, name="log_count"),
     path("log/<slug:slug>/vkey", tlog_views.verifier_key, name="log_vkey"),
     path("log/<slug:slug>/cosignature", tlog_views.cosignature, name="log_cosignature"),
+    path("api/v1/", include("undersigned.public.api.urls")),
     path("control/", include("undersigned.control.urls")),
     path("admin/", admin.site.urls),
     *i18n_patterns(path("", include("undersigned.public.urls")), prefix_default_language=True),
