@@ -3,6 +3,7 @@ from django.urls import path
 from undersigned.public import organisations, packages, tlog_views, views, withdraw
 from undersigned.public import organisations, tlog_views, views
 from undersigned.public import organisations, stats, views
+from undersigned.public import organisations, sharing, stats, views
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
     path("<slug:slug>/package.zip", packages.public_package, name="public_package"),
     path("<slug:slug>/statistics/", stats.statistics, name="statistics"),
+    path("<slug:slug>/share.png", sharing.share_png, name="share_png"),
+    path("<slug:slug>/share/mastodon/", sharing.mastodon, name="share_mastodon"),
     path("<slug:slug>/statistics/map.svg", stats.map_svg, name="statistics_map"),
     path("<slug:slug>/statistics/timeline.svg", stats.timeline_svg, name="statistics_timeline"),
 ]
