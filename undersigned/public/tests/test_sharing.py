@@ -10,6 +10,7 @@ from PIL import Image
 
 from undersigned.public import sharing
 from undersigned.public.tests.signers import add_signatures
+from undersigned.statements.models import Signature
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,14 @@ def test_mastodon_asks_for_the_server_and_links_to_it() -> None:
 def test_mastodon_address(given: str, host: str | None) -> None:
     address = sharing.mastodon_address(given, "https://s.example/en/x/", "T")
     assert (address.split("/")[2] if address else None) == host
+
+
+def test_a_confirmed_signer_is_asked_to_pass_it_on() -> None:
+    statement = make_statement("stop-the-war")
+    signature, message = Signature.sign(
+        statement, language="en", name="A B", email="a@example.org", country="UA"
+    )
+    token = message.open_payload()["confirm_token"]
+    html = Client().post(f"/en/confirm/{token}/").content.decode()
+    assert "Thank you: your signature is confirmed" in html
+    assert 'id="share-h"' in html
