@@ -4,6 +4,7 @@ from undersigned.public import organisations, packages, tlog_views, views, withd
 from undersigned.public import organisations, tlog_views, views
 from undersigned.public import organisations, stats, views
 from undersigned.public import organisations, sharing, stats, views
+from undersigned.public import organisations, sharing, signers, stats, views
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("<slug:slug>/organisations/", organisations.organisation_list, name="organisations"),
     path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
     path("<slug:slug>/package.zip", packages.public_package, name="public_package"),
+    path("<slug:slug>/signers/", signers.signer_list, name="signers"),
     path("<slug:slug>/statistics/", stats.statistics, name="statistics"),
     path("<slug:slug>/share.png", sharing.share_png, name="share_png"),
     path("<slug:slug>/share/mastodon/", sharing.mastodon, name="share_mastodon"),

@@ -7,8 +7,6 @@ rules (P9); signers are only what each made public.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import functools
 import hashlib
@@ -20,21 +18,17 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
-from nacl.exceptions import CryptoError
 
-from undersigned.lib import sealing
-from undersigned.lib.visibility import shown
 from undersigned.public import aggregates
+from undersigned.public import signers as signer_pages
 from undersigned.public.api.openapi import document
 from undersigned.public.organisations import approved_organisations
 from undersigned.public.views import _public_statement, counts_for
 from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
-from undersigned.statements.counting import LISTED_Q
-from undersigned.statements.models import Signature, Statement, StatementVersion
+from undersigned.statements.models import Statement, StatementVersion
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -232,74 +226,22 @@ def _limit(request: HttpRequest) -> int:
     return int(raw)
 
 
-def _cursor_secret() -> str:
-    return f"{settings.SECRET_KEY}:api-cursor"
-
-
-def make_cursor(values: list[Any]) -> str:
-    # Encrypted, not only signed: a cursor holds a row's id and time, which are not public.
-    blob = sealing.server_encrypt(_cursor_secret(), {"v": values})
-    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
-
-
-def read_cursor(request: HttpRequest) -> list[Any] | None:
-    raw = request.GET.get("cursor")
-    if raw is None:
-        return None
-    try:
-        blob = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        values = sealing.server_decrypt(_cursor_secret(), blob)["v"]
-    except (CryptoError, ValueError, binascii.Error, KeyError, TypeError) as error:
-        raise ApiError(400, "cursor is not one this API gave out.") from error
-    if not isinstance(values, list):
-        raise ApiError(400, "cursor is not one this API gave out.")
-    return values
-
-
 def _next_url(request: HttpRequest, cursor: str, limit: int) -> str:
     return f"{settings.SITE_URL}{request.path}?cursor={cursor}&limit={limit}"
 
 
 @endpoint
 def signers(request: HttpRequest, slug: str) -> dict[str, Any]:
-    """Public signers, newest first, by keyset (confirmed_at, id) on the public_list index."""
-    limit, after = _limit(request), read_cursor(request)
-    found = _statement(slug)
-    rows = Signature.objects.filter(LISTED_Q, statement=found).order_by("-confirmed_at", "-id")
-    if after is not None:
-        when, pk = dt.datetime.fromisoformat(after[0]), int(after[1])
-        rows = rows.filter(Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk))
-    page = list(
-        rows.only(
-            "id",
-            "confirmed_at",
-            "visibility",
-            "public_name",
-            "public_city",
-            "public_affiliation",
-            "country",
-        )[: limit + 1]
-    )
-    more, page = len(page) > limit, page[:limit]
-    people = []
-    for row in page:
-        person = shown(
-            row.visibility,
-            name=row.public_name,
-            city=row.public_city,
-            affiliation=row.public_affiliation,
-            country=str(row.country),
-        )
-        if person is not None:
-            # public_name already holds what the signer's level shows (initials for 3).
-            people.append({**person, "name": row.public_name})
-    next_url = None
-    if more and page:
-        last = page[-1]
-        assert last.confirmed_at is not None  # listed means confirmed
-        cursor = make_cursor([last.confirmed_at.isoformat(), last.pk])
-        next_url = _next_url(request, cursor, limit)
-    return {"signers": people, "next": next_url}
+    """Public signers, newest first, by keyset (public/signers.py), as each chose."""
+    limit = _limit(request)
+    raw = request.GET.get("cursor")
+    try:
+        after = signer_pages.read_cursor(raw) if raw is not None else None
+    except signer_pages.BadCursor as error:
+        raise ApiError(400, "cursor is not one this API gave out.") from error
+    found = signer_pages.page(_statement(slug), limit, after)
+    next_url = _next_url(request, found.next_cursor, limit) if found.next_cursor else None
+    return {"signers": found.people, "next": next_url}
 
 
 @endpoint
