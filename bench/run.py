@@ -8,9 +8,9 @@
 
 For each configuration it prepares a fresh data folder through the CLI (as an operator
 would), fills the demo statement with confirmed signatures, starts `undersigned serve` with
-its deployed defaults (one worker per core), then runs ROUNDS rounds of five bounded wrk
+its deployed defaults (one worker per core), then runs ROUNDS rounds of seven bounded wrk
 scenarios: a trivial view (this machine's ceiling), the statement page, the count endpoint,
-sign submissions (distinct emails and client addresses, through a trusted-proxy
+the open data count (/api/v1/.../counts/) and the embed (issue 15), sign submissions (distinct emails and client addresses, through a trusted-proxy
 X-Forwarded-For, as a reverse proxy would send them) and confirmations. After each sign
 scenario it checks that every acknowledged (302) signature is in the database; at the end it
 checks that the counter shards agree with the rows and reads each server process's resident
