@@ -89,7 +89,7 @@ def threshold() -> int:
 
 
 def hidden_countries() -> set[str]:
-    return set(settings.STATS_HIDDEN_COUNTRIES)
+    return {str(code).upper() for code in settings.STATS_HIDDEN_COUNTRIES}
 
 
 def countries(statement: Statement) -> Breakdown[str]:
