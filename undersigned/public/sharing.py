@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET
 
 from undersigned.lib import shareimage
 from undersigned.public import aggregates
-from undersigned.public.templatetags.figures import signatures
 from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.wording import signatures
 from undersigned.statements.caches import public_output_key
 from undersigned.statements.models import Statement
 

@@ -22,8 +22,8 @@ from django_countries import countries as country_names
 from undersigned.lib import worldmap
 from undersigned.lib.suppression import Breakdown, Figure
 from undersigned.public import aggregates
-from undersigned.public.templatetags.figures import figure
 from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.wording import figure
 from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
 from undersigned.statements.models import Endorsement, Statement
 

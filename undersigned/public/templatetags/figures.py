@@ -1,29 +1,22 @@
-"""Published counts in words: a figure, or "fewer than 10" (lib/suppression.py)."""
+"""Published counts in templates: {{ figure|figure }}, {{ figure|signatures }} and
+{% confirmed statement as figure %}."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from undersigned.lib.suppression import Figure
+from undersigned.public import aggregates, wording
+from undersigned.public.views import counts_for
 
 register = template.Library()
+register.filter("figure", wording.figure)
+register.filter("signatures", wording.signatures)
 
 
-@register.filter
-def figure(value: Figure) -> str:
-    if value.value is None:
-        return _("fewer than %(n)s") % {"n": value.below}
-    return str(intcomma(value.value))
-
-
-@register.filter
-def signatures(value: Figure) -> str:
-    """ "1,234 signatures", or "Fewer than 10 signatures"."""
-    if value.value is None:
-        return _("Fewer than %(n)s signatures") % {"n": value.below}
-    return ngettext("%(number)s signature", "%(number)s signatures", value.value) % {
-        "number": intcomma(value.value)
-    }
+@register.simple_tag
+def confirmed(statement: Any) -> Figure:
+    """A statement's published count of confirmed signatures (from the counter shards)."""
+    return aggregates.headline(statement, counts_for(statement))["confirmed"]
