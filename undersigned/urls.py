@@ -5,6 +5,7 @@ from django.urls import include, path
 from undersigned.public import errors, tlog_views
 from undersigned.public import tlog_views
 from undersigned.public import embed
+from undersigned.public import embed, tlog_views
 from undersigned.public import views as public_views
 
 handler400 = errors.bad_request

@@ -5,6 +5,7 @@ from undersigned.public import organisations, tlog_views, views
 from undersigned.public import organisations, stats, views
 from undersigned.public import organisations, sharing, stats, views
 from undersigned.public import organisations, sharing, signers, stats, views
+from undersigned.public import organisations, sharing, signers, stats, tlog_views, views
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
