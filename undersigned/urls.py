@@ -2,10 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from undersigned.public import errors, tlog_views
-from undersigned.public import tlog_views
-from undersigned.public import embed
-from undersigned.public import embed, tlog_views
+from undersigned.public import embed, errors, tlog_views
 from undersigned.public import views as public_views
 
 handler400 = errors.bad_request

@@ -69,4 +69,6 @@ def test_the_api_keeps_to_its_document(case: Any, api_data: None) -> None:
         # A cursor is opaque (encrypted): no schema can describe the ones this API gives
         # out, so a made-up one is refused with the documented 400, not "accepted".
         excluded.append(positive_data_acceptance)
-    case.call_and_validate(excluded_checks=excluded)
+    # Schemathesis' WSGI transport asks for gzip but does not unpack it; the content is
+    # what is tested here, so ask for it plain.
+    case.call_and_validate(excluded_checks=excluded, headers={"Accept-Encoding": "identity"})
