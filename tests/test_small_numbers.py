@@ -33,6 +33,8 @@ def statement() -> Any:
 def figures_in_text(html: str) -> set[int]:
     """Every whole number a reader sees (tags and attributes removed)."""
     text = re.sub(r"<[^>]+>", " ", html)
+    # Times of day and ISO timestamps (a feed's <updated>) are not counts.
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|\d{1,2}:\d\d(?::\d\d)?", " ", text)
     return {int(n.replace(",", "")) for n in re.findall(r"(?<![\w.,])\d[\d,]*(?![\w.])", text)}
 
 

@@ -126,3 +126,35 @@ def test_the_share_image_is_saved_to_look_at(browser: Any, seeded: LiveSite) -> 
         out.mkdir(parents=True, exist_ok=True)
         (out / f"share-image-{language}.png").write_bytes(answer.body())
     context.close()
+
+
+def test_the_statement_page_converts(visit: Any, seeded: LiveSite) -> None:
+    v = visit("en")
+    page = v.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{seeded.url}/en/{SLUG}/")
+    form = page.locator("section.sign form").first
+    text = page.locator("article.statement")
+    assert form.bounding_box()["x"] > text.bounding_box()["x"] + text.bounding_box()["width"]
+    assert form.bounding_box()["y"] < 800  # signable without scrolling
+    # Half-way down the text, the form is still in view (sticky).
+    height = page.evaluate("document.querySelector('.text-col').offsetHeight")
+    assert height > 1200, height
+    page.evaluate(f"window.scrollTo(0, {height // 2})")
+    page.wait_for_timeout(200)
+    box = page.locator("section.sign h2").first.bounding_box()
+    assert 0 <= box["y"] < 800, box
+    assert not page.locator(".jump a").is_visible()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.evaluate("window.scrollTo(0, 0)")
+    jump = page.locator(".jump a")
+    assert jump.is_visible() and jump.bounding_box()["y"] < 400
+    jump.click()
+    page.wait_for_timeout(200)
+    assert 0 <= page.locator("#sign-h").bounding_box()["y"] < 800
+    page.evaluate("window.scrollTo(0, 0)")
+    v.inspect("statement")
+    page.goto(f"{seeded.url}/en/{SLUG}/signers/")
+    assert page.locator(".signers li").count() == 5
+    v.inspect("signers")
+    v.validate_html()

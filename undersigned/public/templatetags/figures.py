@@ -20,3 +20,12 @@ register.filter("signatures", wording.signatures)
 def confirmed(statement: Any) -> Figure:
     """A statement's published count of confirmed signatures (from the counter shards)."""
     return aggregates.headline(statement, counts_for(statement))["confirmed"]
+
+
+@register.simple_tag
+def published(statement: Any) -> dict[str, Any]:
+    """What the statement page may show of its counts (P9): the published figures, and the
+    progress toward the goal only when the count itself may be shown."""
+    figures: dict[str, Any] = dict(aggregates.headline(statement, counts_for(statement)))
+    figures["progress"] = aggregates.progress(statement, figures["confirmed"])
+    return figures
