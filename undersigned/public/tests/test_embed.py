@@ -3,6 +3,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 
 from undersigned.public.tests.signers import add_signatures
@@ -76,3 +77,14 @@ def test_a_draft_has_no_embed() -> None:
     make_statement("a-draft", state="draft")
     assert Client().get("/embed/a-draft/").status_code == 404
     assert Client().get("/embed/a-draft/badge.svg").status_code == 404
+
+
+def test_the_snippets_for_organisers_name_the_embed_badge_and_api() -> None:
+    statement = make_statement("stop-the-war")
+    html = render_to_string(
+        "public/_embed_snippets.html", {"statement": statement, "SITE_URL": "https://s.example"}
+    )
+    assert '&lt;iframe src="https://s.example/embed/stop-the-war/"' in html
+    assert "https://s.example/embed/stop-the-war/badge.svg" in html
+    assert "https://s.example/api/v1/statements/stop-the-war/counts/" in html
+    assert 'id="embed-snippets-stop-the-war"' in html
