@@ -1,11 +1,15 @@
 from django.urls import path
 
-from undersigned.public import organisations, packages, tlog_views, views, withdraw
-from undersigned.public import organisations, tlog_views, views
-from undersigned.public import organisations, stats, views
-from undersigned.public import organisations, sharing, stats, views
-from undersigned.public import organisations, sharing, signers, stats, views
-from undersigned.public import organisations, sharing, signers, stats, tlog_views, views
+from undersigned.public import (
+    organisations,
+    packages,
+    sharing,
+    signers,
+    stats,
+    tlog_views,
+    views,
+    withdraw,
+)
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [

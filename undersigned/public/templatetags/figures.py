@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from undersigned.lib import suppression
 from undersigned.lib.suppression import Figure
 from undersigned.public import aggregates, wording
 from undersigned.public.views import counts_for
@@ -26,6 +27,10 @@ def confirmed(statement: Any) -> Figure:
 def published(statement: Any) -> dict[str, Any]:
     """What the statement page may show of its counts (P9): the published figures, and the
     progress toward the goal only when the count itself may be shown."""
-    figures: dict[str, Any] = dict(aggregates.headline(statement, counts_for(statement)))
+    counts = counts_for(statement)
+    figures: dict[str, Any] = dict(aggregates.headline(statement, counts))
     figures["progress"] = aggregates.progress(statement, figures["confirmed"])
+    # "N on paper: M in all" only when neither figure gives a small one away by difference.
+    paper = suppression.public_count(counts.get("paper", 0), aggregates.threshold())
+    figures["paper_and_total"] = not figures["confirmed"].suppressed and not paper.suppressed
     return figures

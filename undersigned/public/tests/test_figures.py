@@ -27,3 +27,15 @@ def test_the_home_page_shows_each_statement_with_its_count() -> None:
     html = Client().get("/en/").content.decode()
     assert '<span class="count">42 signatures</span>' in html
     assert '<span class="count">Fewer than 10 signatures</span>' in html
+
+
+@pytest.mark.django_db
+def test_paper_and_total_only_when_neither_gives_a_small_count_away() -> None:
+    from undersigned.public.templatetags.figures import published
+
+    statement = make_statement("stop-the-war")
+    add_signatures(statement, 3, country="UA")
+    assert published(statement)["paper_and_total"] is False  # 3 online, whatever on paper
+    statement = make_statement("second")
+    add_signatures(statement, 30, country="UA")
+    assert published(statement)["paper_and_total"] is False  # no paper: 0 is below 10
