@@ -33,6 +33,7 @@ from undersigned.statements.models import Statement, StatementVersion
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 API_CACHE_SECONDS = AGGREGATE_SECONDS
+PARAMETERS = ("interval", "cursor", "limit")
 
 
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
@@ -91,7 +92,10 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
             response = _answer(request, 405, _encode({"error": "Only GET is allowed."}))
             response["Allow"] = "GET, HEAD, OPTIONS"
             return response
-        key = public_output_key("api", hashlib.sha256(request.get_full_path().encode()).hexdigest())
+        # Keyed by the parameters the API reads, so made-up ones cannot fill the cache.
+        known = [f"{name}={request.GET[name]}" for name in PARAMETERS if name in request.GET]
+        wanted = "?".join([request.path, *known])
+        key = public_output_key("api", hashlib.sha256(wanted.encode()).hexdigest())
         found = cache.get(key)
         if found is None:
             try:

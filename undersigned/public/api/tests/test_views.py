@@ -149,3 +149,11 @@ def test_answers_are_served_from_the_cache(django_assert_num_queries: object) ->
     Client().get(f"{API}/stop-the-war/countries/")
     with django_assert_num_queries(0):  # type: ignore[operator]
         Client().get(f"{API}/stop-the-war/countries/")
+
+
+def test_made_up_parameters_share_one_cache_entry(django_assert_num_queries: object) -> None:
+    make_statement("stop-the-war")
+    Client().get(f"{API}/stop-the-war/countries/")
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        for i in range(5):
+            assert Client().get(f"{API}/stop-the-war/countries/?x={i}").status_code == 200
