@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from undersigned.public import aggregates
 from undersigned.public.middleware import EMBED_CSP
-from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import signatures
 from undersigned.statements.caches import public_output_key
 from undersigned.statements.models import Statement
@@ -43,7 +43,7 @@ def _cross_origin(response: HttpResponse) -> HttpResponse:
 @xframe_options_exempt
 @cache_control(public=True, max_age=30)
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     language = _language(request, statement)
     key = public_output_key("embed", statement.pk, language)
     body = cache.get(key)
@@ -91,7 +91,7 @@ def badge_svg(label: str, value: str) -> str:
 @require_GET
 @cache_control(public=True, max_age=60)
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     language = _language(request, statement)
     key = public_output_key("badge", statement.pk, language)
     svg = cache.get(key)

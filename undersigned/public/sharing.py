@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from undersigned.lib import shareimage
 from undersigned.public import aggregates
-from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import signatures
 from undersigned.statements.caches import public_output_key
 from undersigned.statements.models import Statement
@@ -66,7 +66,7 @@ def mastodon_address(instance: str, url: str, title: str) -> str | None:
 @require_GET
 @cache_control(public=True, max_age=SHARE_IMAGE_SECONDS)
 def share_png(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     language = get_language()
     key = public_output_key("share-png", statement.pk, language)
     png = cache.get(key)
@@ -92,7 +92,7 @@ def card(statement: Statement, language: str) -> shareimage.Card:
 def mastodon(request: HttpRequest, slug: str) -> HttpResponse:
     """The reader's own Mastodon server, asked for in a tiny form, then a link to it (a
     redirect would be blocked by form-action 'self')."""
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     language = get_language()
     instance = request.GET.get("instance", "")
     title = statement.text(language).title

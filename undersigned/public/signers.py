@@ -28,7 +28,7 @@ from nacl.exceptions import CryptoError
 
 from undersigned.lib import sealing
 from undersigned.lib.visibility import shown
-from undersigned.public.views import PUBLIC_CACHE, _public_statement
+from undersigned.public.pages import PUBLIC_CACHE, public_statement
 from undersigned.statements.caches import public_output_key
 from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import Signature, Statement
@@ -94,7 +94,7 @@ def page(statement: Statement, limit: int, after: tuple[dt.datetime, int] | None
 @require_GET
 @cache_control(**PUBLIC_CACHE)
 def signer_list(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     raw = request.GET.get("after", "")
     key = public_output_key("signers", statement.pk, get_language(), raw)
     body = cache.get(key)

@@ -22,7 +22,7 @@ from django_countries import countries as country_names
 from undersigned.lib import worldmap
 from undersigned.lib.suppression import Breakdown, Figure
 from undersigned.public import aggregates
-from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import figure
 from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
 from undersigned.statements.models import Endorsement, Statement
@@ -84,7 +84,7 @@ def shades(found: Breakdown[str]) -> dict[str, worldmap.Shade]:
 @require_GET
 @cache_control(**STATS_CACHE)
 def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     key = public_output_key("map", statement.pk, get_language())
     svg = cache.get(key)
     if svg is None:
@@ -153,7 +153,7 @@ def cumulative(statement: Statement) -> list[tuple[dt.datetime, int]]:
 @require_GET
 @cache_control(**STATS_CACHE)
 def timeline_svg(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     key = public_output_key("timeline", statement.pk, get_language())
     svg = cache.get(key)
     if svg is None:
@@ -179,7 +179,7 @@ def _kind_name(kind: str) -> str:
 @require_GET
 @cache_control(**STATS_CACHE)
 def statistics(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = _public_statement(slug)
+    statement = public_statement(slug)
     key = public_output_key("statistics", statement.pk, get_language())
     body = cache.get(key)
     if body is None:

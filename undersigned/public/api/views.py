@@ -25,8 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from undersigned.public import aggregates
 from undersigned.public import signers as signer_pages
 from undersigned.public.api.openapi import document
-from undersigned.public.organisations import approved_organisations
-from undersigned.public.views import _public_statement, counts_for
+from undersigned.public.pages import approved_organisations, counts_for, public_statement
 from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
 from undersigned.statements.models import Statement, StatementVersion
 
@@ -42,7 +41,7 @@ SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 def _statement(slug: str) -> Statement:
     if not SLUG_RE.fullmatch(slug):
         raise Http404
-    return _public_statement(slug)
+    return public_statement(slug)
 
 
 class ApiError(Exception):

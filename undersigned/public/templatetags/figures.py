@@ -10,7 +10,7 @@ from django import template
 from undersigned.lib import suppression
 from undersigned.lib.suppression import Figure
 from undersigned.public import aggregates, wording
-from undersigned.public.views import counts_for
+from undersigned.public.pages import counts_for
 
 register = template.Library()
 register.filter("figure", wording.figure)
