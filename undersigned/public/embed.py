@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from undersigned.public import aggregates
 from undersigned.public.middleware import EMBED_CSP
@@ -39,7 +39,7 @@ def _cross_origin(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 @cache_control(public=True, max_age=30)
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
@@ -88,7 +88,7 @@ def badge_svg(label: str, value: str) -> str:
     )
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=60)
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from undersigned.lib import shareimage
 from undersigned.public import aggregates
@@ -63,7 +63,7 @@ def mastodon_address(instance: str, url: str, title: str) -> str | None:
     return f"https://{host}/share?" + urlencode({"text": f"{title} {url}"})
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=SHARE_IMAGE_SECONDS)
 def share_png(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
@@ -88,7 +88,7 @@ def card(statement: Statement, language: str) -> shareimage.Card:
     )
 
 
-@require_GET
+@require_safe
 def mastodon(request: HttpRequest, slug: str) -> HttpResponse:
     """The reader's own Mastodon server, asked for in a tiny form, then a link to it (a
     redirect would be blocked by form-action 'self')."""

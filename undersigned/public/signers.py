@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_countries import countries as country_names
 from nacl.exceptions import CryptoError
 
@@ -91,7 +91,7 @@ def page(statement: Statement, limit: int, after: tuple[dt.datetime, int] | None
     return Page(people, make_cursor(found[limit - 1]) if more else None)
 
 
-@require_GET
+@require_safe
 @cache_control(**PUBLIC_CACHE)
 def signer_list(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)

@@ -16,7 +16,7 @@ from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_countries import countries as country_names
 
 from undersigned.lib import worldmap
@@ -81,7 +81,7 @@ def shades(found: Breakdown[str]) -> dict[str, worldmap.Shade]:
     return out
 
 
-@require_GET
+@require_safe
 @cache_control(**STATS_CACHE)
 def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
@@ -150,7 +150,7 @@ def cumulative(statement: Statement) -> list[tuple[dt.datetime, int]]:
     return points
 
 
-@require_GET
+@require_safe
 @cache_control(**STATS_CACHE)
 def timeline_svg(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
@@ -176,7 +176,7 @@ def _kind_name(kind: str) -> str:
     return str(dict(Endorsement.Kind.choices).get(kind, kind))
 
 
-@require_GET
+@require_safe
 @cache_control(**STATS_CACHE)
 def statistics(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
