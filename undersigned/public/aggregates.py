@@ -114,17 +114,13 @@ def countries(statement: Statement) -> Breakdown[str]:
 
 
 def timeline(statement: Statement, interval: str) -> list[Interval[dt.datetime]]:
-    """Signatures per hour or per day (UTC), small buckets merged (rule 3)."""
+    """Signatures per hour or per day (UTC), small buckets merged (rule 3), the hours
+    within the published days so that no day minus its hours is small."""
     hours = _cached("hour", statement.pk, _by_hour)
-    if interval == "day":
-        days: dict[dt.datetime, int] = {}
-        for hour, n in hours:
-            day = hour.replace(hour=0)
-            days[day] = days.get(day, 0) + n
-        buckets = sorted(days.items())
-    else:
-        buckets = hours
-    return suppression.series(buckets, threshold())
+    days, merged_hours = suppression.nested_series(
+        hours, lambda hour: hour.replace(hour=0), threshold()
+    )
+    return days if interval == "day" else merged_hours
 
 
 def versions(statement: Statement) -> tuple[Breakdown[int], dict[int, StatementVersion]]:
