@@ -57,6 +57,8 @@ def assert_hides_the_three(found: set[int], where: str) -> None:
 
 HTML = [
     "/en/stop-the-war/",
+    "/en/stop-the-war/signers/",
+    "/embed/stop-the-war/?lang=uk",
     "/en/stop-the-war/statistics/",
     "/uk/stop-the-war/statistics/",
     "/en/stop-the-war/thanks/",
