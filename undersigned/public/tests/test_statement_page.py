@@ -125,14 +125,11 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
         "/static/undersigned/vendor/blake2b.js",
         "/static/undersigned/seal.js",
         "/static/undersigned/pow.js",
+        "/static/undersigned/share.js",
     ]
     assert all(inline == "" for _attributes, inline in scripts)
     # The scripts that seal what the server must not read carry their hashes (SRI).
     assert all('integrity="sha384-' in attributes for attributes, _body in scripts[:3])
-    assert scripts == [
-        (' src="/static/undersigned/share.js" defer', ""),
-        (' src="/static/undersigned/pow.js" defer', ""),
-    ]
 
 
 @pytest.mark.parametrize("page", ["9" * 30, "-5", "x", "10001"])
