@@ -8,16 +8,17 @@
 
 For each configuration it prepares a fresh data folder through the CLI (as an operator
 would), fills the demo statement with confirmed signatures, starts `undersigned serve` with
-its deployed defaults (one worker per core), then runs ROUNDS rounds of five bounded wrk
+its deployed defaults (one worker per core), then runs ROUNDS rounds of seven bounded wrk
 scenarios: a trivial view (this machine's ceiling), the statement page, the count endpoint,
-sign submissions (distinct emails and client addresses, through a trusted-proxy
-X-Forwarded-For, as a reverse proxy would send them) and confirmations. After each sign
-scenario it checks that every acknowledged (302) signature is in the database; at the end it
-checks that the counter shards agree with the rows and reads each server process's resident
-memory. Each round also measures bare Django (bench/bare/, the issue's yardstick) under the
-same granian set-up, so each figure can be given at the machine speed the targets were set
-at. Figures are medians over the rounds; each is also given as a ratio to the trivial view
-measured in the same round, which is what survives a noisy shared machine.
+the open data count and the embed (issue 15), sign submissions (distinct emails and client
+addresses, through a trusted-proxy X-Forwarded-For, as a reverse proxy would send them) and
+confirmations. After each sign scenario it checks that every acknowledged (302) signature is
+in the database; at the end it checks that the counter shards agree with the rows and reads
+each server process's resident memory. Each round also measures bare Django (bench/bare/,
+the issue's yardstick) under the same granian set-up, so each figure can be given at the
+machine speed the targets were set at. Figures are medians over the rounds; each is also
+given as a ratio to the trivial view measured in the same round, which is what survives a
+noisy shared machine.
 
 Writes bench/results/<date>-<machine>[-<tag>].json and .md (or --out DIR), and prints the table.
 Commit only the runs that bench/results/README.md cites: the older ones stay in git history.

@@ -327,13 +327,13 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_LOCK_SECONDS = env_int("OUTBOX_LOCK_SECONDS", 300)
 COUNT_SHARDS = env_int("COUNT_SHARDS", 8)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
-# Seconds each server process reuses its own copy of a public page or count (0: off).
-MICRO_CACHE_SECONDS = env_int("MICRO_CACHE_SECONDS", 1)
+MICRO_CACHE_SECONDS = env_int("MICRO_CACHE_SECONDS", 1)  # a process's own page copy (0: off)
 SIGNERS_PER_PAGE = env_int("SIGNERS_PER_PAGE", 50)
 SUPPRESS_BELOW = env_int("SUPPRESS_BELOW", 10)  # P9: a count below it is "fewer than N"
 # Signers from these countries are not listed unless they choose to be; neutral emails.
 HIGH_RISK_COUNTRIES = [c.upper() for c in env_list("HIGH_RISK_COUNTRIES", "RU,BY")]
 NEUTRAL_SENDER_NAME = env("NEUTRAL_SENDER_NAME", "Notifications")
+STATS_HIDDEN_COUNTRIES = env_list("STATS_HIDDEN_COUNTRIES", ",".join(HIGH_RISK_COUNTRIES))
 # A signer who picks no visibility gets this (1 public … 4 not public); high-risk: 4.
 DEFAULT_VISIBILITY = env_int("DEFAULT_VISIBILITY", 4)
 if DEFAULT_VISIBILITY not in (1, 2, 3, 4):

@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from undersigned.public import errors, tlog_views
+from undersigned.public import embed, errors, tlog_views
 from undersigned.public import views as public_views
 
 handler400 = errors.bad_request
@@ -22,6 +22,9 @@ urlpatterns = [
     path("log/<slug:slug>/count.json", tlog_views.count, name="log_count"),
     path("log/<slug:slug>/vkey", tlog_views.verifier_key, name="log_vkey"),
     path("log/<slug:slug>/cosignature", tlog_views.cosignature, name="log_cosignature"),
+    path("api/v1/", include("undersigned.public.api.urls")),
+    path("embed/<slug:slug>/", embed.embed, name="embed"),
+    path("embed/<slug:slug>/badge.svg", embed.badge, name="embed_badge"),
     path("control/", include("undersigned.control.urls")),
     path("admin/", admin.site.urls),
     *i18n_patterns(path("", include("undersigned.public.urls")), prefix_default_language=True),

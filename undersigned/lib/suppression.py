@@ -34,6 +34,12 @@ timeline buckets shown). So published aggregates follow these rules.
    then a figure of at least the threshold and they add up to the total, so no difference
    of published figures is small. A total below the threshold publishes no series.
 
+   Two series of the same signatures at two resolutions (per day and per hour) are merged
+   together, `nested_series`: the hourly intervals are merged within each published daily
+   interval, so every daily interval is a sum of whole hourly ones, and a day minus the hours
+   shown inside it is again a sum of intervals of at least the threshold. Merged on their
+   own, an hourly interval could straddle midnight and a day minus it could be small.
+
 What these rules do not cover: differences over time (two snapshots a minute apart differ
 by whoever signed in that minute). The total is public and live by design (P2, P10), and
 aggregates are cached for a minute or so, which coarsens but does not remove this.
@@ -41,7 +47,7 @@ aggregates are cached for a minute or so, which coarsens but does not remove thi
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -164,3 +170,26 @@ def series(
         previous = merged.pop()
         merged.append(Interval(previous.start, last, previous.count + running))
     return merged
+
+
+def nested_series(
+    fine: Sequence[tuple[T, int]], coarse_of: Callable[[T], T], threshold: int = DEFAULT_THRESHOLD
+) -> tuple[list[Interval[T]], list[Interval[T]]]:
+    """Rule 3 at two resolutions: (coarse intervals, fine intervals), FINE in time order and
+    COARSE_OF mapping a fine bucket's start to its coarse bucket's start; every coarse
+    interval is exactly a run of whole fine intervals."""
+    totals: dict[T, int] = {}
+    for when, count in fine:
+        if count > 0:
+            key = coarse_of(when)
+            totals[key] = totals.get(key, 0) + count
+    coarse = series(sorted(totals.items()), threshold)  # type: ignore[type-var]
+    out: list[Interval[T]] = []
+    position = 0
+    for one in coarse:
+        inside = []
+        while position < len(fine) and coarse_of(fine[position][0]) <= one.end:  # type: ignore[operator]
+            inside.append(fine[position])
+            position += 1
+        out.extend(series(inside, threshold))
+    return coarse, out

@@ -16,6 +16,10 @@ CSP = (
     "font-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# The embed (public/embed.py), and only it, may be framed by any site.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *").replace(
+    "form-action 'self'", "form-action 'none'"
+)
 
 
 class SecurityHeadersMiddleware:
@@ -27,7 +31,8 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # Also on responses made outside the inner middleware (the language redirect).
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not getattr(response, "xframe_options_exempt", False):  # the embed, only
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if response.cookies and not request.path_info.startswith(STAFF_PREFIXES):

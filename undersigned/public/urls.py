@@ -1,6 +1,15 @@
 from django.urls import path
 
-from undersigned.public import organisations, packages, tlog_views, views, withdraw
+from undersigned.public import (
+    organisations,
+    packages,
+    sharing,
+    signers,
+    stats,
+    tlog_views,
+    views,
+    withdraw,
+)
 from undersigned.public.feeds import OrganisationsFeed
 
 urlpatterns = [
@@ -22,4 +31,10 @@ urlpatterns = [
     path("<slug:slug>/organisations/", organisations.organisation_list, name="organisations"),
     path("<slug:slug>/organisations/feed/", OrganisationsFeed(), name="organisations_feed"),
     path("<slug:slug>/package.zip", packages.public_package, name="public_package"),
+    path("<slug:slug>/signers/", signers.signer_list, name="signers"),
+    path("<slug:slug>/statistics/", stats.statistics, name="statistics"),
+    path("<slug:slug>/share.png", sharing.share_png, name="share_png"),
+    path("<slug:slug>/share/mastodon/", sharing.mastodon, name="share_mastodon"),
+    path("<slug:slug>/statistics/map.svg", stats.map_svg, name="statistics_map"),
+    path("<slug:slug>/statistics/timeline.svg", stats.timeline_svg, name="statistics_timeline"),
 ]

@@ -17,7 +17,11 @@ What is cached, from the outside in:
 - the organisers' block list, in the shared cache for a minute and in this process's memory
   for BLOCKLIST_MEMO_SECONDS (`blocklist()`, `forget_blocklist()`);
 - the domain label a busy domain digest stands for, for the trending report
-  (`remember_domain_label()`, `domain_label()`).
+  (`remember_domain_label()`, `domain_label()`);
+- the public aggregates of a statement (by country, hour, version; issue 15), recomputed
+  at most every AGGREGATE_SECONDS by one request (`aggregate_key()`), and the public
+  outputs rendered from them: API answers, embed, badge, map, chart, share image
+  (`public_output_key()`).
 
 The rate-limit counters are the limiter's (`statements/limits.py`). Nothing here imports
 a model: the callers pass what loads a value on a miss, so the models can use this module.
@@ -216,6 +220,25 @@ def remember_domain_label(digest: str, domain: str) -> None:
 def domain_label(digest: str) -> str:
     label: Any = cache.get(domain_label_key(digest), "")
     return str(label)
+
+
+# Public aggregates (issue 15): one grouped query per statement and kind, recomputed at most
+# every AGGREGATE_SECONDS by one request while the others serve the copy before it.
+AGGREGATE_SECONDS = 60
+AGGREGATE_KEEP_SECONDS = 24 * 3600
+
+
+def aggregate_key(kind: str, statement_id: int) -> str:
+    return f"aggregate:v1:{kind}:{statement_id}"
+
+
+def aggregate_lock_key(kind: str, statement_id: int) -> str:
+    return f"aggregate-lock:v1:{kind}:{statement_id}"
+
+
+def public_output_key(kind: str, *parts: object) -> str:
+    """A rendered public answer (API JSON, embed, badge, map, chart, share image)."""
+    return ":".join(["out:v1", kind, *map(str, parts)])
 
 
 # -- Tests and tools ------------------------------------------------------------------------

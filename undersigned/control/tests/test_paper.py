@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -14,6 +15,7 @@ from django.test import Client
 from django.utils import translation
 
 from undersigned.lib import sealing
+from undersigned.public.tests.signers import add_signatures
 from undersigned.statements.models import (
     AuditEntry,
     PaperBatch,
@@ -173,8 +175,15 @@ def test_the_statement_page_shows_paper_apart_and_in_the_total(tmp_path: Path) -
     rows = sheet_rows([], bad=False)[:12]
     paper_cmd("import", "stop-the-war", str(write(tmp_path / "p.csv", rows)))
     html = Client().get("/en/stop-the-war/").content.decode()
-    assert "<strong>3</strong> confirmed signatures" in html
-    assert "and 12 signatures collected on paper: 15 in all" in html
+    # Three online is below SUPPRESS_BELOW, and "15 in all" beside 12 on paper would give
+    # the three away (P9, issue 15): neither is shown.
+    assert "<strong>Fewer than 10 signatures</strong>" in html
+    assert "15 in all" not in html
+    add_signatures(statement, 9, country="UA")
+    cache.clear()
+    html = Client().get("/en/stop-the-war/").content.decode()
+    assert "<strong>12</strong> confirmed signatures" in html
+    assert "and 12 signatures collected on paper: 24 in all" in html
 
 
 def test_erase_by_email_reaches_paper_signatures(tmp_path: Path) -> None:

@@ -3,7 +3,15 @@ from __future__ import annotations
 import itertools
 import random
 
-from undersigned.lib.suppression import Breakdown, Figure, Interval, breakdown, public_count, series
+from undersigned.lib.suppression import (
+    Breakdown,
+    Figure,
+    Interval,
+    breakdown,
+    nested_series,
+    public_count,
+    series,
+)
 
 T = 10
 
@@ -115,3 +123,29 @@ def test_a_series_never_publishes_a_small_figure() -> None:
 
 def test_a_small_series_is_withheld() -> None:
     assert series([(1, 3), (2, 4)]) == []
+
+
+def test_hours_are_merged_within_the_published_days() -> None:
+    # Day 1: 12 at 00h and 8 at 22h; day 2: 15 at 01h. Merged on their own, the hours
+    # would be [00h: 12], [22h..01h: 23], and day 1 (20) minus 12 would give away the 8.
+    hours = [(100, 12), (122, 8), (201, 15)]
+    days, merged = nested_series(hours, lambda h: h // 100 * 100)
+    assert days == [Interval(100, 100, 20), Interval(200, 200, 15)]
+    assert merged == [Interval(100, 122, 20), Interval(201, 201, 15)]
+
+
+def test_nested_series_never_leaves_a_small_difference() -> None:
+    rng = random.Random(3)
+    for _ in range(1000):
+        hours = sorted(
+            {
+                rng.randint(0, 4) * 100 + rng.randint(0, 23): rng.choice([1, 3, 8, 12, 30])
+                for _ in range(rng.randint(0, 15))
+            }.items()
+        )
+        days, merged = nested_series(hours, lambda h: h // 100 * 100)
+        for day in days:
+            inside = [m for m in merged if day.start <= m.start // 100 * 100 <= day.end]
+            assert sum(m.count for m in inside) == day.count
+            assert all(m.count >= T for m in inside)
+            assert all(day.start <= m.end // 100 * 100 <= day.end for m in inside)

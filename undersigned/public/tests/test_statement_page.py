@@ -62,10 +62,13 @@ def test_it_lists_public_signers_newest_first_and_honours_visibility() -> None:
     assert body.index("P.N.") < body.index("Person Number2") < body.index("Person Number1")
     assert "Person Number4" not in body and "Person Number3" not in body
     assert body.count("Kharkiv") == 1
-    assert "<strong>4</strong>" in body
+    # Four is below SUPPRESS_BELOW: never shown as its figure (P9, issue 15).
+    assert "<strong>Fewer than 10 signatures</strong>" in body
+    assert "<strong>4</strong>" not in body
 
 
 def test_signers_are_paginated(settings: object) -> None:
+    # Old links to ?page=N keep working; the statement page itself links to /signers/.
     settings.SIGNERS_PER_PAGE = 2  # type: ignore[attr-defined]
     statement = make_statement()
     for i in range(5):
@@ -73,6 +76,16 @@ def test_signers_are_paginated(settings: object) -> None:
     page3 = Client().get("/en/stop-the-war/?page=3").content.decode()
     assert "Person Number0" in page3 and "Person Number4" not in page3
     assert "Page 3 of 3" in page3
+
+
+def test_the_page_keeps_the_latest_signers_and_links_to_the_list() -> None:
+    statement = make_statement()
+    for i in range(12):
+        confirmed(statement, i, Visibility.PUBLIC)
+    body = Client().get("/en/stop-the-war/").content.decode()
+    assert "Person Number11" in body and "Person Number2" in body
+    assert "Person Number1<" not in body and "Person Number0" not in body
+    assert 'href="/en/stop-the-war/signers/"' in body
 
 
 def test_the_page_never_counts_rows() -> None:
@@ -112,6 +125,7 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
         "/static/undersigned/vendor/blake2b.js",
         "/static/undersigned/seal.js",
         "/static/undersigned/pow.js",
+        "/static/undersigned/share.js",
     ]
     assert all(inline == "" for _attributes, inline in scripts)
     # The scripts that seal what the server must not read carry their hashes (SRI).

@@ -1,0 +1,1 @@
+"""Open data, read-only and versioned: /api/v1/."""

@@ -1,0 +1,36 @@
+"""Published counts in templates: {{ figure|figure }}, {{ figure|signatures }} and
+{% confirmed statement as figure %}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from undersigned.lib import suppression
+from undersigned.lib.suppression import Figure
+from undersigned.public import aggregates, wording
+from undersigned.public.pages import counts_for
+
+register = template.Library()
+register.filter("figure", wording.figure)
+register.filter("signatures", wording.signatures)
+
+
+@register.simple_tag
+def confirmed(statement: Any) -> Figure:
+    """A statement's published count of confirmed signatures (from the counter shards)."""
+    return aggregates.headline(statement, counts_for(statement))["confirmed"]
+
+
+@register.simple_tag
+def published(statement: Any) -> dict[str, Any]:
+    """What the statement page may show of its counts (P9): the published figures, and the
+    progress toward the goal only when the count itself may be shown."""
+    counts = counts_for(statement)
+    figures: dict[str, Any] = dict(aggregates.headline(statement, counts))
+    figures["progress"] = aggregates.progress(statement, figures["confirmed"])
+    # "N on paper: M in all" only when neither figure gives a small one away by difference.
+    paper = suppression.public_count(counts.get("paper", 0), aggregates.threshold())
+    figures["paper_and_total"] = not figures["confirmed"].suppressed and not paper.suppressed
+    return figures
