@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import time
 
-from django.core.cache import cache
+from undersigned.statements import caches
 
-HEARTBEAT_KEY = "worker:heartbeat"
+HEARTBEAT_KEY = caches.HEARTBEAT_KEY
 # The loop runs every second or so; a purge or a large batch can take longer.
 STALE_AFTER_SECONDS = 120
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def beat(now: float | None = None) -> None:
     """Say the worker is alive; a cache that cannot be written must not stop delivery."""
     try:
-        cache.set(HEARTBEAT_KEY, time.time() if now is None else now, timeout=None)
+        caches.beat(time.time() if now is None else now)
     except Exception as exc:  # noqa: BLE001 (any cache failure)
         log.warning("worker heartbeat not written: %s", type(exc).__name__)
 
@@ -25,7 +25,6 @@ def beat(now: float | None = None) -> None:
 def last_beat() -> float | None:
     """When the worker last said it was alive (seconds since the epoch), or None."""
     try:
-        value = cache.get(HEARTBEAT_KEY)
+        return caches.last_beat()
     except Exception:  # noqa: BLE001
         return None
-    return float(value) if value is not None else None

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import io
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from undersigned.public.pages import public_statement
-from undersigned.statements import package
+from undersigned.statements import caches, package
 from undersigned.statements.models import Statement
 
 PACKAGE_CACHE_SECONDS = 600
-
-
-def package_cache_key(slug: str, language: str) -> str:
-    return f"public-package:{slug}:{language}"
 
 
 @require_GET
@@ -30,13 +25,13 @@ def public_package(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     if statement.state != Statement.State.CLOSED:
         raise Http404
-    key = package_cache_key(slug, get_language())
-    body = cache.get(key)
-    if body is None:
+
+    def build() -> bytes:
         out = io.BytesIO()
         package.write(out, statement, None, None)
-        body = out.getvalue()
-        cache.set(key, body, PACKAGE_CACHE_SECONDS)
+        return out.getvalue()
+
+    body = caches.public_package(slug, get_language(), PACKAGE_CACHE_SECONDS, build)
     response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{slug}-package.zip"'
     return response

@@ -6,7 +6,6 @@ of verifiers costs a cache read. The checkpoint changes at most every LOG_CHECKP
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from undersigned.lib import tokens
-from undersigned.statements import tlog
+from undersigned.statements import caches, tlog
 from undersigned.statements.models import Signature, Statement
 
 TILE_CACHE = "public, max-age=31536000, immutable"
@@ -33,27 +32,22 @@ def _text(body: str, status: int = 200, max_age: int = CHECKPOINT_SECONDS) -> Ht
 
 @require_GET
 def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
-    key = f"tlog:checkpoint:{slug}"
-    signed = cache.get(key)
-    if signed is None:
+    def load() -> str | None:
         latest = tlog.latest_checkpoint(_log_statement(slug))
-        if latest is None:
-            raise Http404("no checkpoint yet")
-        signed = latest.note
-        cache.set(key, signed, CHECKPOINT_SECONDS)
+        return latest.note if latest is not None else None
+
+    signed = caches.log_checkpoint(slug, CHECKPOINT_SECONDS, load)
+    if signed is None:
+        raise Http404("no checkpoint yet")
     return _text(signed)
 
 
 @require_GET
 def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
-    key = f"tlog:tile:{slug}:{path}"
-    data = cache.get(key)
-    if data is None:
-        try:
-            data = tlog.tile(_log_statement(slug), f"tile/{path}")
-        except tlog.LogError as error:
-            raise Http404(str(error)) from error
-        cache.set(key, data, None)
+    try:
+        data = caches.log_tile(slug, path, lambda: tlog.tile(_log_statement(slug), f"tile/{path}"))
+    except tlog.LogError as error:
+        raise Http404(str(error)) from error
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Cache-Control"] = TILE_CACHE
     return response
@@ -62,13 +56,9 @@ def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
 @require_GET
 def count(request: HttpRequest, slug: str) -> JsonResponse:
     """The count as of the latest checkpoint, which `undersigned verify` recomputes."""
-    key = f"tlog:count:{slug}"
-    data = cache.get(key)
+    data = caches.log_count(slug, CHECKPOINT_SECONDS, lambda: tlog.published(_log_statement(slug)))
     if data is None:
-        data = tlog.published(_log_statement(slug))
-        if data is None:
-            raise Http404("no checkpoint yet")
-        cache.set(key, data, CHECKPOINT_SECONDS)
+        raise Http404("no checkpoint yet")
     response = JsonResponse(data)
     response["Cache-Control"] = f"public, max-age={CHECKPOINT_SECONDS}"
     return response
@@ -93,7 +83,7 @@ def cosignature(request: HttpRequest, slug: str) -> HttpResponse:
         tlog.add_cosignature(statement, int(size), request.POST.get("line", ""))
     except tlog.LogError as error:
         return _text(f"refused: {error}\n", status=400)
-    cache.delete_many([f"tlog:checkpoint:{slug}", f"tlog:count:{slug}"])
+    caches.forget_log(slug)
     return _text("cosignature published\n", status=201)
 
 

@@ -21,7 +21,13 @@ What is cached, from the outside in:
 - the public aggregates of a statement (by country, hour, version; issue 15), recomputed
   at most every AGGREGATE_SECONDS by one request (`aggregate_key()`), and the public
   outputs rendered from them: API answers, embed, badge, map, chart, share image
-  (`public_output_key()`).
+  (`public_output_key()`);
+- the count log: its signed checkpoint and published count for a few seconds, its tiles and
+  the hashes of complete subtrees for ever, since they never change (`log_checkpoint()`,
+  `log_count()`, `log_tile()`, `log_node()`, `forget_log()`);
+- a closed statement's public package, per language (`public_package()`);
+- the worker's heartbeat and the once-per-period claim of the moderators' digest
+  (`beat()`, `last_beat()`, `claim_period()`).
 
 The rate-limit counters are the limiter's (`statements/limits.py`). Nothing here imports
 a model: the callers pass what loads a value on a miss, so the models can use this module.
@@ -251,3 +257,60 @@ def clear_process_memory() -> None:
     _blocklist_memo.clear()
     for micro in _response_caches:
         micro.clear()
+
+
+# -- The count log, packages and the worker --------------------------------------------------
+
+
+def _remembered(key: str, seconds: int | None, load: Callable[[], T | None]) -> T | None:
+    """KEY's value, or LOAD's, kept for SECONDS (None: for ever); a None is not kept."""
+    found = cache.get(key)
+    if found is None:
+        found = load()
+        if found is not None:
+            cache.set(key, found, seconds)
+    return found
+
+
+def log_checkpoint(slug: str, seconds: int, load: Callable[[], str | None]) -> str | None:
+    return _remembered(f"tlog:checkpoint:{slug}", seconds, load)
+
+
+def log_count(slug: str, seconds: int, load: Callable[[], Any]) -> Any:
+    return _remembered(f"tlog:count:{slug}", seconds, load)
+
+
+def log_tile(slug: str, path: str, load: Callable[[], bytes]) -> bytes:
+    """A tile never changes once served (a partial one has its own path)."""
+    return _remembered(f"tlog:tile:{slug}:{path}", None, load) or b""
+
+
+def log_node(statement_id: int, start: int, size: int, compute: Callable[[], bytes]) -> bytes:
+    """The hash of a complete subtree of a statement's log, which never changes."""
+    return bytes(_remembered(f"tlog:node:{statement_id}:{start}:{size}", None, compute) or b"")
+
+
+def forget_log(slug: str) -> None:
+    """A new cosignature: the checkpoint and the count it publishes change."""
+    cache.delete_many([f"tlog:checkpoint:{slug}", f"tlog:count:{slug}"])
+
+
+def public_package(slug: str, language: str, seconds: int, build: Callable[[], bytes]) -> bytes:
+    return _remembered(f"public-package:{slug}:{language}", seconds, build) or b""
+
+
+HEARTBEAT_KEY = "worker:heartbeat"
+
+
+def beat(now: float) -> None:
+    cache.set(HEARTBEAT_KEY, now, timeout=None)
+
+
+def last_beat() -> float | None:
+    value = cache.get(HEARTBEAT_KEY)
+    return float(value) if value is not None else None
+
+
+def claim_period(name: str, period: int, seconds: int) -> bool:
+    """True for exactly one caller per NAME and PERIOD, however many processes ask."""
+    return bool(cache.add(f"{name}:{period}", 1, seconds))

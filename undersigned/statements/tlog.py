@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
 from undersigned.lib.tlog.client import Receipt
+from undersigned.statements import caches
 from undersigned.statements.models import Signature, Statement, StatementVersion, record
 from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
 
@@ -206,16 +206,14 @@ class StoredHashes:
             raise merkle.ProofError(f"subtree {start}+{size} is beyond {self.tree_size}")
         if size == 1:
             return self._leaf(start)
-        key = f"tlog:node:{self.statement.pk}:{start}:{size}"
-        if size >= tiles.TILE_WIDTH:
-            found = cache.get(key)
-            if found is not None:
-                return bytes(found)
         half = size // 2
-        value = merkle.node_hash(self(start, half), self(start + half, half))
+
+        def compute() -> bytes:
+            return merkle.node_hash(self(start, half), self(start + half, half))
+
         if size >= tiles.TILE_WIDTH:
-            cache.set(key, value, None)
-        return value
+            return caches.log_node(self.statement.pk, start, size, compute)
+        return compute()
 
 
 def latest_checkpoint(statement: Statement) -> LogCheckpoint | None:

@@ -6,6 +6,7 @@ from typing import Any
 from unittest import mock
 
 from undersigned.delivery import heartbeat
+from undersigned.statements import caches
 
 
 def test_a_beat_is_read_back() -> None:
@@ -14,7 +15,7 @@ def test_a_beat_is_read_back() -> None:
 
 
 def test_a_cache_that_fails_neither_stops_the_worker_nor_the_dashboard(caplog: Any) -> None:
-    with mock.patch.object(heartbeat, "cache") as broken:
+    with mock.patch.object(caches, "cache") as broken:
         broken.set.side_effect = ConnectionError("down")
         broken.get.side_effect = ConnectionError("down")
         heartbeat.beat()

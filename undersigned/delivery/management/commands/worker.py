@@ -5,12 +5,12 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from undersigned.delivery.emails import deliver_all
 from undersigned.delivery.heartbeat import beat
+from undersigned.statements import caches
 from undersigned.statements.models import Endorsement
 from undersigned.statements.retention import purge
 from undersigned.statements.tlog import tick as log_tick
@@ -25,7 +25,7 @@ def digest_due(now: float, every_hours: int) -> bool:
     if every_hours <= 0:
         return False
     period = int(now // (every_hours * 3600))
-    return bool(cache.add(f"digest-sent:{every_hours}:{period}", 1, every_hours * 3600 + 60))
+    return caches.claim_period(f"digest-sent:{every_hours}", period, every_hours * 3600 + 60)
 
 
 class Command(BaseCommand):
