@@ -51,6 +51,11 @@ def five_organisations() -> Statement:
 def public_answers() -> dict[str, bytes]:
     client = Client()
     paths = ["/count/stop-the-war.json", "/log/stop-the-war/count.json"]
+    # The open data and the embeds (issue 15) are public outputs too.
+    api = "/api/v1/statements/stop-the-war"
+    paths += [f"{api}/", f"{api}/organisations/", f"{api}/counts/", "/api/v1/statements/"]
+    paths += ["/embed/stop-the-war/", "/embed/stop-the-war/badge.svg"]
+    paths += [f"/{language}/stop-the-war/statistics/" for language in ("en", "uk", "ru")]
     for language in ("en", "uk", "ru"):
         base = f"/{language}/stop-the-war"
         paths += [f"{base}/", f"{base}/organisations/", f"{base}/organisations/feed/"]

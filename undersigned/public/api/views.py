@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import parse_etags
@@ -26,7 +25,8 @@ from undersigned.public import aggregates
 from undersigned.public import signers as signer_pages
 from undersigned.public.api.openapi import document
 from undersigned.public.pages import approved_organisations, counts_for, public_statement
-from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
+from undersigned.statements import caches
+from undersigned.statements.caches import AGGREGATE_SECONDS
 from undersigned.statements.models import Statement, StatementVersion
 
 MAX_LIMIT = 100
@@ -94,16 +94,18 @@ def endpoint(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
         # Keyed by the parameters the API reads, so made-up ones cannot fill the cache.
         known = [f"{name}={request.GET[name]}" for name in PARAMETERS if name in request.GET]
         wanted = "?".join([request.path, *known])
-        key = public_output_key("api", hashlib.sha256(wanted.encode()).hexdigest())
-        found = cache.get(key)
-        if found is None:
+        digest = hashlib.sha256(wanted.encode()).hexdigest()
+
+        def answer() -> tuple[int, bytes]:
             try:
-                found = (200, _encode(view(request, **kwargs)))
+                return 200, _encode(view(request, **kwargs))
             except Http404:
-                found = (404, _encode({"error": "Not found."}))
-            except ApiError as error:
-                return _answer(request, error.status, _encode({"error": str(error)}))
-            cache.set(key, found, API_CACHE_SECONDS)
+                return 404, _encode({"error": "Not found."})
+
+        try:
+            found = caches.public_output("api", digest, seconds=API_CACHE_SECONDS, render=answer)
+        except ApiError as error:
+            return _answer(request, error.status, _encode({"error": str(error)}))
         return _answer(request, *found)
 
     return wrapper
@@ -253,12 +255,13 @@ def organisations(request: HttpRequest, slug: str) -> dict[str, Any]:
     return {
         "organisations": [
             {
-                "name": e.name,
+                # A hidden co-signer is shown as "an organisation in <country> (<kind>)".
+                "name": str(e.public_name),
                 "country": str(e.country),
                 "kind": e.kind,
-                "website": e.website,
+                "website": e.public_website,
                 "founding": e.founding,
-                "note": e.note,
+                "note": e.public_note,
                 "approved_at": e.shown_at,
             }
             for e in approved_organisations(found)
