@@ -10,44 +10,24 @@ signatures. Everything public goes through lib/suppression.py (P9).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Substr, TruncHour
 
 from undersigned.lib import suppression
 from undersigned.lib.suppression import Breakdown, Figure, Interval
-from undersigned.statements.caches import (
-    AGGREGATE_KEEP_SECONDS,
-    AGGREGATE_SECONDS,
-    aggregate_key,
-    aggregate_lock_key,
-)
+from undersigned.statements import caches
 from undersigned.statements.models import Endorsement, Signature, Statement, StatementVersion
 
 V = TypeVar("V")
 
 
 def _cached(kind: str, statement_id: int, compute: Callable[[int], V]) -> V:
-    key = aggregate_key(kind, statement_id)
-    found = cache.get(key)
-    now = time.time()
-    if found is not None:
-        computed_at, took, value = found
-        # A big statement's query takes seconds: then it is recomputed less often, so it
-        # never costs more than a twentieth of a core.
-        fresh = now - computed_at < max(AGGREGATE_SECONDS, 20 * took)
-        # One request recomputes a stale copy; the others go on serving it meanwhile.
-        if fresh or not cache.add(aggregate_lock_key(kind, statement_id), 1, AGGREGATE_SECONDS):
-            return value  # type: ignore[no-any-return]
-    value = compute(statement_id)
-    cache.set(key, (now, time.time() - now, value), AGGREGATE_KEEP_SECONDS)
-    return value
+    return caches.aggregate(kind, statement_id, compute)
 
 
 def _counted(statement_id: int) -> Any:

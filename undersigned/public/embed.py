@@ -8,7 +8,6 @@ need no JavaScript (P7).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -21,7 +20,7 @@ from undersigned.public import aggregates
 from undersigned.public.middleware import EMBED_CSP
 from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import signatures
-from undersigned.statements.caches import public_output_key
+from undersigned.statements import caches
 from undersigned.statements.models import Statement
 
 EMBED_CACHE_SECONDS = 5
@@ -45,9 +44,8 @@ def _cross_origin(response: HttpResponse) -> HttpResponse:
 def embed(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     language = _language(request, statement)
-    key = public_output_key("embed", statement.pk, language)
-    body = cache.get(key)
-    if body is None:
+
+    def render_page() -> bytes:
         with translation.override(language):
             text = statement.text(language)
             confirmed = aggregates.headline(statement, counts_for(statement))["confirmed"]
@@ -59,8 +57,11 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
                 "progress": aggregates.progress(statement, confirmed),
                 "statement_url": f"{settings.SITE_URL}/{language}/{statement.slug}/",
             }
-            body = render(request, "public/embed.html", context).content
-        cache.set(key, body, EMBED_CACHE_SECONDS)
+            return render(request, "public/embed.html", context).content
+
+    body = caches.public_output(
+        "embed", statement.pk, language, seconds=EMBED_CACHE_SECONDS, render=render_page
+    )
     response = HttpResponse(body)
     # Any site may frame this page, and only this one (the middleware keeps 'none' elsewhere).
     response["Content-Security-Policy"] = EMBED_CSP
@@ -93,14 +94,16 @@ def badge_svg(label: str, value: str) -> str:
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     language = _language(request, statement)
-    key = public_output_key("badge", statement.pk, language)
-    svg = cache.get(key)
-    if svg is None:
+
+    def render_badge() -> str:
         with translation.override(language):
             confirmed = aggregates.headline(statement, counts_for(statement))["confirmed"]
             label = statement.text(language).title
             if len(label) > 40:
                 label = label[:39] + "…"
-            svg = badge_svg(label, signatures(confirmed))
-        cache.set(key, svg, EMBED_CACHE_SECONDS)
+            return badge_svg(label, signatures(confirmed))
+
+    svg = caches.public_output(
+        "badge", statement.pk, language, seconds=EMBED_CACHE_SECONDS, render=render_badge
+    )
     return _cross_origin(HttpResponse(svg, content_type="image/svg+xml; charset=utf-8"))

@@ -11,7 +11,6 @@ import re
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -22,7 +21,7 @@ from undersigned.lib import shareimage
 from undersigned.public import aggregates
 from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import signatures
-from undersigned.statements.caches import public_output_key
+from undersigned.statements import caches
 from undersigned.statements.models import Statement
 
 # Re-drawn at most this often: a surge must not draw one per view.
@@ -68,11 +67,13 @@ def mastodon_address(instance: str, url: str, title: str) -> str | None:
 def share_png(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     language = get_language()
-    key = public_output_key("share-png", statement.pk, language)
-    png = cache.get(key)
-    if png is None:
-        png = shareimage.render(card(statement, language))
-        cache.set(key, png, SHARE_IMAGE_SECONDS)
+    png = caches.public_output(
+        "share-png",
+        statement.pk,
+        language,
+        seconds=SHARE_IMAGE_SECONDS,
+        render=lambda: shareimage.render(card(statement, language)),
+    )
     return HttpResponse(png, content_type="image/png")
 
 

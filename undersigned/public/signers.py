@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,7 +28,7 @@ from nacl.exceptions import CryptoError
 from undersigned.lib import sealing
 from undersigned.lib.visibility import shown
 from undersigned.public.pages import PUBLIC_CACHE, public_statement
-from undersigned.statements.caches import public_output_key
+from undersigned.statements import caches
 from undersigned.statements.counting import LISTED_Q
 from undersigned.statements.models import Signature, Statement
 
@@ -96,14 +95,13 @@ def page(statement: Statement, limit: int, after: tuple[dt.datetime, int] | None
 def signer_list(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     raw = request.GET.get("after", "")
-    key = public_output_key("signers", statement.pk, get_language(), raw)
-    body = cache.get(key)
-    if body is None:
-        try:
-            after = read_cursor(raw) if raw else None
-        except BadCursor:
-            context: dict[str, Any] = {"statement": statement, "bad_cursor": True}
-            return render(request, "public/signers.html", context, status=400)
+    try:
+        after = read_cursor(raw) if raw else None
+    except BadCursor:
+        context: dict[str, Any] = {"statement": statement, "bad_cursor": True}
+        return render(request, "public/signers.html", context, status=400)
+
+    def render_page() -> bytes:
         found = page(statement, settings.SIGNERS_PER_PAGE, after)
         people = [
             {
@@ -112,13 +110,21 @@ def signer_list(request: HttpRequest, slug: str) -> HttpResponse:
             }
             for person in found.people
         ]
-        context = {
+        page_context = {
             "statement": statement,
             "text": statement.text(get_language()),
             "people": people,
             "next_cursor": found.next_cursor,
             "first": not raw,
         }
-        body = render(request, "public/signers.html", context).content
-        cache.set(key, body, settings.PAGE_CACHE_SECONDS)
+        return render(request, "public/signers.html", page_context).content
+
+    body = caches.public_output(
+        "signers",
+        statement.pk,
+        get_language(),
+        raw,
+        seconds=settings.PAGE_CACHE_SECONDS,
+        render=render_page,
+    )
     return HttpResponse(body)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -24,7 +23,8 @@ from undersigned.lib.suppression import Breakdown, Figure
 from undersigned.public import aggregates
 from undersigned.public.pages import counts_for, public_statement
 from undersigned.public.wording import figure
-from undersigned.statements.caches import AGGREGATE_SECONDS, public_output_key
+from undersigned.statements import caches
+from undersigned.statements.caches import AGGREGATE_SECONDS
 from undersigned.statements.models import Endorsement, Statement
 
 PALETTE = ("#c6d4e6", "#94afd1", "#6289b8", "#36609a", "#1d3557")  # light to dark
@@ -39,12 +39,13 @@ def country_name(code: str) -> str:
 
 def _paths() -> dict[str, str]:
     """The map's shapes, shared through the cache: simplifying them takes seconds."""
-    key = public_output_key("worldpaths", worldmap.TOLERANCE, worldmap.MIN_AREA)
-    paths: dict[str, str] | None = cache.get(key)
-    if paths is None:
-        paths = worldmap.country_paths()
-        cache.set(key, paths, PATHS_SECONDS)
-    return paths
+    return caches.public_output(
+        "worldpaths",
+        worldmap.TOLERANCE,
+        worldmap.MIN_AREA,
+        seconds=PATHS_SECONDS,
+        render=worldmap.country_paths,
+    )
 
 
 def classes(found: Breakdown[str]) -> list[tuple[int, int]]:
@@ -85,12 +86,14 @@ def shades(found: Breakdown[str]) -> dict[str, worldmap.Shade]:
 @cache_control(**STATS_CACHE)
 def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
-    key = public_output_key("map", statement.pk, get_language())
-    svg = cache.get(key)
-    if svg is None:
+
+    def render_map() -> str:
         label = _("Signatures by country") + ": " + statement.text(get_language()).title
-        svg = worldmap.render(_paths(), shades(aggregates.countries(statement)), label=label)
-        cache.set(key, svg, AGGREGATE_SECONDS)
+        return worldmap.render(_paths(), shades(aggregates.countries(statement)), label=label)
+
+    svg = caches.public_output(
+        "map", statement.pk, get_language(), seconds=AGGREGATE_SECONDS, render=render_map
+    )
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
@@ -154,12 +157,14 @@ def cumulative(statement: Statement) -> list[tuple[dt.datetime, int]]:
 @cache_control(**STATS_CACHE)
 def timeline_svg(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
-    key = public_output_key("timeline", statement.pk, get_language())
-    svg = cache.get(key)
-    if svg is None:
+
+    def render_chart() -> str:
         label = _("Signatures over time") + ": " + statement.text(get_language()).title
-        svg = timeline_svg_text(cumulative(statement), label)
-        cache.set(key, svg, AGGREGATE_SECONDS)
+        return timeline_svg_text(cumulative(statement), label)
+
+    svg = caches.public_output(
+        "timeline", statement.pk, get_language(), seconds=AGGREGATE_SECONDS, render=render_chart
+    )
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
@@ -180,9 +185,8 @@ def _kind_name(kind: str) -> str:
 @cache_control(**STATS_CACHE)
 def statistics(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
-    key = public_output_key("statistics", statement.pk, get_language())
-    body = cache.get(key)
-    if body is None:
+
+    def render_page() -> bytes:
         found = aggregates.countries(statement)
         kinds, org_countries = aggregates.organisations(statement)
         confirmed = aggregates.headline(statement, counts_for(statement))["confirmed"]
@@ -203,6 +207,9 @@ def statistics(request: HttpRequest, slug: str) -> HttpResponse:
             "notice": worldmap.NOTICE,
             "map_size": (worldmap.WIDTH, worldmap.HEIGHT),
         }
-        body = render(request, "public/statistics.html", context).content
-        cache.set(key, body, AGGREGATE_SECONDS)
+        return render(request, "public/statistics.html", context).content
+
+    body = caches.public_output(
+        "statistics", statement.pk, get_language(), seconds=AGGREGATE_SECONDS, render=render_page
+    )
     return HttpResponse(body)

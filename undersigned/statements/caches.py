@@ -37,6 +37,7 @@ Everything cached can be rebuilt from the database; a cache that is down reads a
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -245,6 +246,36 @@ def aggregate_lock_key(kind: str, statement_id: int) -> str:
 def public_output_key(kind: str, *parts: object) -> str:
     """A rendered public answer (API JSON, embed, badge, map, chart, share image)."""
     return ":".join(["out:v1", kind, *map(str, parts)])
+
+
+def public_output(kind: str, *parts: object, seconds: int, render: Callable[[], T]) -> T:
+    """The rendered public answer KIND for PARTS, rendered on a miss and kept SECONDS."""
+    key = public_output_key(kind, *parts)
+    found: T | None = cache.get(key)
+    if found is None:
+        found = render()
+        cache.set(key, found, seconds)
+    return found
+
+
+def aggregate(kind: str, statement_id: int, compute: Callable[[int], T]) -> T:
+    """A statement's public aggregate KIND: kept a day, recomputed when older than
+    AGGREGATE_SECONDS (or twenty times what it took: a big statement's query takes seconds,
+    and then never costs more than a twentieth of a core) by one request at a time, while
+    the others go on serving the copy before it."""
+    key = aggregate_key(kind, statement_id)
+    found = cache.get(key)
+    now = time.time()
+    if found is not None:
+        computed_at, took, value = found
+        fresh = now - computed_at < max(AGGREGATE_SECONDS, 20 * took)
+        if fresh or not cache.add(aggregate_lock_key(kind, statement_id), 1, AGGREGATE_SECONDS):
+            return value  # type: ignore[no-any-return]
+    value = compute(statement_id)
+    cache.set(
+        aggregate_key(kind, statement_id), (now, time.time() - now, value), AGGREGATE_KEEP_SECONDS
+    )
+    return value
 
 
 # -- Tests and tools ------------------------------------------------------------------------
