@@ -90,7 +90,7 @@ class Supervisor:
             self.check(time.monotonic())
         self.wait()
 
-    def wait(self, timeout: float = 30) -> None:
+    def wait(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
         for child in self.children:
             if child.process is None:

@@ -105,7 +105,9 @@ class Traffic:
 
     def confirm_one(self) -> None:
         with self.lock:
-            waiting = [a for a in self.signed[-50:] if a not in self.tried]
+            # Emails take a moment (longer on a loaded PostgreSQL): look back far enough
+            # that some confirmation links have arrived, so the confirm path is exercised.
+            waiting = [a for a in self.signed[-300:] if a not in self.tried]
         for address in waiting:
             found = [links_in(m).get("confirm") for m in self.mailbox.to(address)]
             link = next((url for url in found if url), None)
