@@ -89,6 +89,7 @@ class Traffic:
     signed: list[str] = field(default_factory=list)
     confirmed: set[str] = field(default_factory=set)
     tried: set[str] = field(default_factory=set)
+    answered: int = 0  # requests the site answered as asked: the killer waits for progress
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -122,9 +123,13 @@ class Traffic:
 
     def _ok(self, method: str, url: str, form: dict[str, str], status: int) -> bool:
         try:
-            return http(method, url, form).status == status
+            ok = http(method, url, form).status == status
         except OSError:
             return False  # killed mid-request: not acknowledged, may or may not be written
+        if ok:
+            with self.lock:
+                self.answered += 1
+        return ok
 
 
 class Killer:
@@ -132,16 +137,25 @@ class Killer:
         self.site, self.serve, self.random = site, serve, random.Random(seed)
         self.born: dict[int, float] = {}
         self.report = Report()
+        # What had happened at the last kill of each kind: a kill waits for the site to have
+        # served (or the worker to have sent) something since, so that on a slow machine the
+        # killer cannot keep a site that is still starting from ever serving.
+        self.answered_at_kill = -1
+        self.sent_at_kill = -1
 
     def run(self, kills: int, traffic: Traffic) -> None:
         while self.report.kills < kills:
             time.sleep(self.random.uniform(0.05, 0.35))
             if self.random.random() < 0.5:
+                if traffic.answered == self.answered_at_kill:
+                    continue
                 target = self._web()
                 if target is None or not kill(target):
                     continue
+                self.answered_at_kill = traffic.answered
                 self.report.web_kills += 1
-            elif self._kill_email_worker():
+            elif len(traffic.mailbox.messages) != self.sent_at_kill and self._kill_email_worker():
+                self.sent_at_kill = len(traffic.mailbox.messages)
                 self.report.email_kills += 1
             else:
                 continue
