@@ -15,7 +15,7 @@ from undersigned.lib.sealing import CONTACT_BOX_MAX, load_private_key, load_publ
 from undersigned.public.screening import started_token
 from undersigned.public.tests.test_endorse import GOOD as ENDORSE
 from undersigned.public.tests.test_sign import GOOD as SIGN
-from undersigned.statements.models import Endorsement, Signature, Statement
+from undersigned.statements.models import Endorsement, FoundingInvite, Signature, Statement
 from undersigned.test import TEST_KEYS, make_statement
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,16 @@ def test_the_page_carries_the_key_and_the_box_for_the_endorse_form() -> None:
     html = Client().get("/en/stop-the-war/").content.decode()
     assert f'data-seal="endorse" data-seal-key="{statement.public_key}"' in html
     assert 'name="org-sealed_box"' in html and 'name="initials"' in html
+
+
+def test_a_founding_signatory_seals_the_contact_too() -> None:
+    statement = make_statement(state="draft")
+    _invite, token = FoundingInvite.create(statement, label="Kyiv Union", by=None)
+    html = Client().get(f"/en/invite/{token}/").content.decode()
+    assert f'data-seal-key="{statement.public_key}"' in html
+    assert html.count('integrity="sha384-') == 3
+    box = sealed(statement, {"contact_name": "Kanareyka Founder"})
+    data = {**ENDORSE, "org-contact_name": "", "org-sealed_box": box}
+    assert Client().post(f"/en/invite/{token}/", data, **ORIGIN).status_code == 200
+    endorsement = Endorsement.objects.get()
+    assert endorsement.founding and opened(endorsement)["contact_name"] == "Kanareyka Founder"
