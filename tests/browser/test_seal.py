@@ -59,6 +59,16 @@ def test_another_key_does_not_open_it_and_a_bad_key_is_refused(page: Any) -> Non
     assert refused == "not a public key"
 
 
+VECTORS = Path(__file__).resolve().parents[2] / "undersigned" / "lib" / "tests" / "initials.json"
+
+
+def test_the_browser_makes_initials_by_the_servers_rule(page: Any) -> None:
+    """The same vectors as lib/tests/test_visibility.py, through seal.js."""
+    cases = json.loads(VECTORS.read_text(encoding="utf-8"))["initials"]
+    made = page.evaluate("cases => cases.map(c => window.undersignedInitials(c.name))", cases)
+    assert made == [case["initials"] for case in cases]
+
+
 CANARY = "Kanareyka Browserova"
 SEALED_OF = (
     "import base64; from undersigned.statements.models import Signature; "

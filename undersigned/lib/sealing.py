@@ -65,30 +65,37 @@ def _sealed_box(public_key: str) -> SealedBox[PublicKey]:
 
 
 # What the browser may seal itself (public/static/undersigned/seal.js), and how big its box
-# may be: the key and tag (48 bytes) and at most the three fields at their form limits.
-BROWSER_FIELDS = ("name", "city", "affiliation")
-BROWSER_BOX_MAX = 48 + 2000
+# may be: the key and tag (48 bytes) and the fields at their form limits, four bytes a
+# character at most in UTF-8, with JSON's keys and quotes. A signer's name, city and
+# affiliation (120 + 80 + 160 characters); an organisation's contact name (120).
+BROWSER_FIELDS = ("name", "city", "affiliation", "contact_name")
+BOX_OVERHEAD = 48
+BROWSER_BOX_MAX = BOX_OVERHEAD + 2000
+CONTACT_BOX_MAX = BOX_OVERHEAD + 4 * 120 + 40
 
 
-def browser_box(text: str) -> bytes | None:
+def browser_box(text: str, most: int = BROWSER_BOX_MAX) -> bytes | None:
     """The sealed box a browser sent, base64-decoded, if it has a sealed box's size and
-    shape; None if not. What is inside only the organisers' key can tell."""
+    shape (at most MOST bytes); None if not. What is inside only the organisers' key can
+    tell."""
     try:
         raw = base64.b64decode(text, validate=True)
     except ValueError:
         return None
-    return raw if 48 + len("{}") <= len(raw) <= BROWSER_BOX_MAX else None
+    return raw if BOX_OVERHEAD + len("{}") <= len(raw) <= most else None
 
 
 def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
     """Open SEALED; a box the browser sealed inside it ("browser") is opened too, and its
-    fields (BROWSER_FIELDS only) take the place of the empty ones the server received."""
+    fields take the place of the empty ones the server received: only BROWSER_FIELDS, and
+    only those the record has (a signature's name, an endorsement's contact name)."""
     result: dict[str, Any] = json.loads(_open(private_key, bytes(sealed)))
     inner = result.pop("browser", None)
     if inner:
         opened = json.loads(_open(private_key, base64.b64decode(inner)))
         if isinstance(opened, dict):
-            result.update((k, str(opened[k])) for k in BROWSER_FIELDS if k in opened)
+            fields = [k for k in BROWSER_FIELDS if k in opened and k in result]
+            result.update((k, str(opened[k])) for k in fields)
     return result
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from undersigned.lib import emails, sealing
+from undersigned.public import sealed
 from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
@@ -161,8 +162,9 @@ class SignForm(ScreenedForm):
         label=_("Send me occasional news about this campaign."), required=False
     )
 
-    # The fields seal.js sealed in the browser to the organisers' key (base64), if any.
-    sealed_box = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    # What seal.js sealed in the browser, and the initials it made (public/sealed.py).
+    sealed_box = sealed.box_field()
+    initials = sealed.initials_field()
     # The honeypot of the abuse checks (ScreenedForm).
     website = honeypot_field()
 
@@ -210,15 +212,7 @@ class SignForm(ScreenedForm):
         return mailbox
 
     def clean_sealed_box(self) -> bytes | None:
-        text: str = self.cleaned_data["sealed_box"]
-        if not text:
-            return None
-        box = sealing.browser_box(text)
-        if box is None:
-            raise ValidationError(
-                _("Your details could not be sealed in this browser. Please send the form again.")
-            )
-        return box
+        return sealed.clean_box(self.cleaned_data["sealed_box"])
 
     def clean(self) -> dict[str, Any]:
         """Leave cleaned_data as Signature.sign's keyword arguments, screening included."""
@@ -228,11 +222,7 @@ class SignForm(ScreenedForm):
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
-        box = data.pop("sealed_box", None)
-        if box is not None:
-            data["browser_box"] = box
-            if not data.get("name") and data.get("visibility") != Visibility.HIDDEN:
-                self.add_error("name", self.fields["name"].error_messages["required"])
+        sealed.for_signature(self, data)
         statement_id = None if self.statement is None else self.statement.pk
         email = data.get("email") or ""
         verdict = self.screen(data, statement_id=statement_id, email=email, kind="sign")
@@ -347,6 +337,9 @@ class EndorseForm(ScreenedForm):
         ),
     )
 
+    # The contact's name, sealed by seal.js to the organisers' key (public/sealed.py).
+    sealed_box = sealed.box_field()
+
     # Abuse checks, as on the sign form; "website" is a real field here, so the honeypot
     # has another name. A flagged endorsement is recorded with its flags for the moderator.
     HONEYPOT = "homepage"
@@ -359,10 +352,16 @@ class EndorseForm(ScreenedForm):
         self.fields["country"].choices = [("", _("Choose…")), *countries]  # type: ignore[attr-defined]
         self.fields["contact_email"].validators.append(reject_control_characters)
         self.fields["website"].validators.append(reject_control_characters)
+        if self.is_bound and self.data.get(self.add_prefix("sealed_box")):
+            self.fields["contact_name"].required = False  # it is in the box
+
+    def clean_sealed_box(self) -> bytes | None:
+        return sealed.clean_box(self.cleaned_data["sealed_box"], sealing.CONTACT_BOX_MAX)
 
     def clean(self) -> dict[str, Any]:
         """Screen public endorsements (an invitation link is its own proof: not screened)."""
         data = super().clean() or {}
+        sealed.for_endorsement(self, data)
         email = data.get("contact_email") or ""
         verdict = self.screen(data, statement_id=self.statement_id, email=email, kind="endorse")
         if verdict is None:

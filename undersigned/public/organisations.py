@@ -20,6 +20,7 @@ from undersigned.public.forms import EndorseForm, SignForm
 from undersigned.public.onion import via_onion
 from undersigned.public.pages import (
     PUBLIC_CACHE,
+    SEAL_SCRIPTS,
     approved_organisations,
     bad_link,
     by_country,
@@ -145,5 +146,6 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
         "text": statement.text(get_language()),
         "endorse_form": form,
         "action": request.path,
+        "seal_scripts": SEAL_SCRIPTS,
     }
     return render(request, "public/invite.html", context, status=400 if form.errors else 200)

@@ -129,7 +129,8 @@ class LiveSite:
             "LOG_LEVEL": "INFO",
             **self.extra_env,
         }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        if "DJANGO_SETTINGS_MODULE" not in self.extra_env:  # a test may add to the settings
+            self.env.pop("DJANGO_SETTINGS_MODULE", None)
         # A site given its own DATABASE_URL shares that database (the scale-out test).
         pg = None if "DATABASE_URL" in self.extra_env else postgres_url()
         if pg:

@@ -10,6 +10,7 @@ from nacl.public import SealedBox
 from undersigned.lib import sealing
 from undersigned.lib.sealing import (
     BROWSER_BOX_MAX,
+    CONTACT_BOX_MAX,
     browser_box,
     generate_keypair,
     load_private_key,
@@ -63,9 +64,23 @@ def browser_sealed(public: str, fields: dict[str, str]) -> bytes:
 def test_a_box_sealed_in_the_browser_is_opened_with_the_rest() -> None:
     public, private = generate_keypair()
     inner = browser_sealed(public, {"name": "Олена", "city": "Тверь", "email": "ignored"})
-    details = {"name": "", "email": "o@example.org", "browser": base64.b64encode(inner).decode()}
+    details = {"name": "", "city": "", "email": "o@example.org"}
+    details["browser"] = base64.b64encode(inner).decode()
     opened = unseal(load_private_key(private), seal(public, details))
     assert opened == {"name": "Олена", "city": "Тверь", "email": "o@example.org"}
+
+
+def test_a_browser_box_fills_only_the_fields_its_record_has() -> None:
+    public, private = generate_keypair()
+    inner = browser_sealed(public, {"contact_name": "Олена", "name": "Not the organisation"})
+    details = {"organisation": "Union", "contact_name": "", "contact_email": "o@example.org"}
+    details["browser"] = base64.b64encode(inner).decode()
+    opened = unseal(load_private_key(private), seal(public, details))
+    assert opened == {
+        "organisation": "Union",
+        "contact_name": "Олена",
+        "contact_email": "o@example.org",
+    }
 
 
 def test_a_browser_box_must_have_a_sealed_box_size_and_shape() -> None:
@@ -75,3 +90,6 @@ def test_a_browser_box_must_have_a_sealed_box_size_and_shape() -> None:
     assert browser_box("not base64!") is None
     assert browser_box(base64.b64encode(b"x" * 49).decode()) is None
     assert browser_box(base64.b64encode(b"x" * (BROWSER_BOX_MAX + 1)).decode()) is None
+    too_big_for_a_contact = base64.b64encode(b"x" * (CONTACT_BOX_MAX + 1)).decode()
+    assert browser_box(too_big_for_a_contact) is not None
+    assert browser_box(too_big_for_a_contact, CONTACT_BOX_MAX) is None

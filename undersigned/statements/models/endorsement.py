@@ -7,6 +7,7 @@ contact person and address are sealed to the organisers' key like a signature's.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -206,10 +207,12 @@ class Endorsement(models.Model):
         invite: FoundingInvite | None = None,
         quarantine_reasons: str = "",
         send_email: bool = True,
+        browser_box: bytes | None = None,
         now: dt.datetime | None = None,
     ) -> Endorsement:
         """Record an endorsement and queue the contact's confirmation email (unless the
-        address reached its daily cap of confirmation emails: SEND_EMAIL false)."""
+        address reached its daily cap of confirmation emails: SEND_EMAIL false).
+        BROWSER_BOX: the contact's name, sealed in the browser (seal.js), stored unread."""
         now = now or timezone.now()
         cls._check_open(statement, invite, now)
         version = statement.text(language)
@@ -218,6 +221,8 @@ class Endorsement(models.Model):
         contact |= {"contact_email": contact_email, "language": language}
         contact |= {"version": version.number, "endorsed_at": now.isoformat()}
         contact |= {"hidden": hidden}
+        if browser_box:
+            contact["browser"] = base64.b64encode(browser_box).decode()
         endorsement = cls(
             statement=statement,
             version=version,

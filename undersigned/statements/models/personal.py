@@ -37,8 +37,13 @@ ERASED_FIELDS = (
 PUBLIC_FIELDS = ("public_name", "public_city", "public_affiliation")
 
 
-def public_fields(visibility: int, name: str, city: str, affiliation: str) -> dict[str, str]:
-    """What may be kept in the clear for this visibility choice."""
+def public_fields(
+    visibility: int, name: str, city: str, affiliation: str, *, initials: str = ""
+) -> dict[str, str]:
+    """What may be kept in the clear for this visibility choice. INITIALS: made in the
+    browser, which sealed the name (public/sealed.py checked their shape)."""
     shown = visibility_rule.shown(visibility, name=name, city=city, affiliation=affiliation)
     shown = shown or {"name": "", "city": "", "affiliation": ""}
+    if initials and not name and visibility == visibility_rule.Level.INITIALS:
+        shown["name"] = initials
     return {f"public_{key}": shown[key] for key in ("name", "city", "affiliation")}

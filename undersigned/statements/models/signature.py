@@ -289,6 +289,7 @@ class Signature(models.Model):
         domain_digest: str = "",
         send_email: bool = True,
         browser_box: bytes | None = None,
+        initials: str = "",
         now: dt.datetime | None = None,
     ) -> tuple[Signature | None, OutboxMessage | None]:
         """Record a new signature and queue its email, in one transaction.
@@ -324,7 +325,7 @@ class Signature(models.Model):
             quarantine_reasons=quarantine_reasons[:120],
             source_digest=source_digest,
             created_at=now,
-            **cls.public_fields(visibility, name, city, affiliation),
+            **cls.public_fields(visibility, name, city, affiliation, initials=initials),
         )
         if not email:
             return signature._record_unverified(), None

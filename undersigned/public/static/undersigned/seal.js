@@ -40,31 +40,80 @@
 
   window.undersignedSeal = seal;
 
-  // The sign form: the fields its chosen visibility does not show are sealed here and only
-  // the box is sent. "Initials" still sends the name (the server makes the initials), and
-  // with no choice made the server applies its default and seals, as without JavaScript.
-  var SEALED = { "2": ["city", "affiliation"], "3": ["city", "affiliation"],
+  // The initials rule of lib/visibility.py, on the name as the server would keep it (NFC,
+  // stripped): the first letter of each word and a dot. Words split where Python's
+  // str.split() splits; letters are Unicode's (\p{L}, Python's isalpha()). Both are
+  // tested against the same vectors (lib/tests/initials.json).
+  var SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+  var LETTER = null;
+  try { LETTER = new RegExp("\\p{L}", "u"); } catch (e) { /* an old browser: no initials */ }
+
+  function initials(name) {
+    var out = "";
+    name.trim().normalize("NFC").split(SPACE).forEach(function (word) {
+      var chars = Array.from(word);  // by code point, as Python counts
+      for (var i = 0; i < chars.length; i++) {
+        if (LETTER.test(chars[i])) { out += chars[i] + "."; return; }
+      }
+    });
+    return out;
+  }
+  if (LETTER) window.undersignedInitials = initials;
+
+  // What each form seals: for the sign form, the fields its chosen visibility does not
+  // show; "initials" seals the name too and sends the initials made here. With no choice
+  // made the server applies its default and seals, as without JavaScript. The endorse
+  // form seals the contact's name (its fields carry the prefix "org-").
+  var SEALED = { "2": ["city", "affiliation"], "3": ["name", "city", "affiliation"],
                  "4": ["name", "city", "affiliation"] };
+
+  function signPlan(form) {
+    var level = form.querySelector("input[name=visibility]:checked");
+    var names = level && SEALED[level.value];
+    if (!names) return null;
+    var made = form.querySelector("input[name=initials]");
+    if (level.value === "3") {
+      var name = form.querySelector("[name=name]");
+      var text = LETTER && made && name ? initials(name.value) : "";
+      // No letter to make initials of: the server makes them, as without JavaScript.
+      if (!text) names = ["city", "affiliation"];
+      else if (made) made.value = text;
+    }
+    return { prefix: "", names: names, required: "name" };
+  }
+
+  function endorsePlan() {
+    return { prefix: "org-", names: ["contact_name"], required: "contact_name" };
+  }
+
   var forms = document.querySelectorAll("form[data-seal-key]");
   for (var i = 0; i < forms.length; i++) wire(forms[i]);
 
   function wire(form) {
     var key = form.getAttribute("data-seal-key");
-    var box = form.querySelector("input[name=sealed_box]");
+    var box = form.querySelector("input[name$=sealed_box]");
+    var made = form.querySelector("input[name=initials]");
+    var plan = form.getAttribute("data-seal") === "endorse" ? endorsePlan : signPlan;
     if (!key || !box) return;
     form.addEventListener("submit", function () {
       if (form.hasAttribute("data-sealed")) return;  // a second press while the proof runs
-      var level = form.querySelector("input[name=visibility]:checked");
-      var names = level && SEALED[level.value];
-      if (!names) return;
+      var chosen = plan(form);
+      if (!chosen) return;
       var fields = {}, inputs = [];
-      names.forEach(function (name) {
-        var input = form.querySelector("[name=" + name + "]");
+      chosen.names.forEach(function (name) {
+        var input = form.querySelector("[name=\"" + chosen.prefix + name + "\"]");
         if (input) { fields[name] = input.value.trim(); inputs.push(input); }
       });
       // Without a name the server must say so: nothing is sealed, the form goes as it is.
-      if (names.indexOf("name") >= 0 && !fields.name) return;
-      try { box.value = seal(key, JSON.stringify(fields)); } catch (e) { box.value = ""; return; }
+      if (chosen.names.indexOf(chosen.required) >= 0 && !fields[chosen.required]) {
+        if (made) made.value = "";
+        return;
+      }
+      try { box.value = seal(key, JSON.stringify(fields)); } catch (e) {
+        box.value = "";
+        if (made) made.value = "";
+        return;
+      }
       // Sent without a name attribute, a field's value stays on screen but not in the request.
       inputs.forEach(function (input) {
         input.setAttribute("data-sealed-name", input.name);
@@ -81,6 +130,7 @@
       }
       form.removeAttribute("data-sealed");
       box.value = "";
+      if (made) made.value = "";
     });
   }
 })();
