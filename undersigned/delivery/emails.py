@@ -128,8 +128,7 @@ def deliver_one(connection: Any = None) -> bool:
     connection = connection or get_connection()
     try:
         payload = message.open_payload()
-        unresolved = already_signed.unresolved(message)
-        if unresolved and not already_signed.resolve(message, payload, timezone.now()):
+        if not already_signed.prepare(message, payload, timezone.now()):
             _skip(message)
             return True
         email = render_message(message, payload)

@@ -7,6 +7,12 @@ Here, off the request path, the worker finds the address's signature and gives i
 it already has (derived from the row, lib/tokens.py): nothing is replaced, so a probe
 cannot revoke the owner's withdraw link. If the address was told within a day, nothing is
 sent: a prober cannot fill the owner's mailbox.
+
+An address that signed on paper (a paper row holds its keyed digest) is treated the same
+way, here too: the sign request wrote its new row and confirmation email as for anyone, so
+the answer cannot tell; the worker then sends the "already signed" notice instead, with no
+link, and the row, never confirmable, is purged as unconfirmed. One person, one signature,
+whichever came first (statements/paper.py checks the other way round on import).
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ from typing import Any
 from django.conf import settings
 
 from undersigned.lib import sealing
-from undersigned.statements.models import OutboxMessage, Signature, is_high_risk
+from undersigned.statements.models import (
+    OutboxMessage,
+    PaperSignature,
+    Signature,
+    Statement,
+    is_high_risk,
+)
 
 KIND = "already_signed"
 AT_MOST_EVERY = dt.timedelta(days=1)
@@ -26,6 +38,35 @@ AT_MOST_EVERY = dt.timedelta(days=1)
 def unresolved(message: OutboxMessage) -> bool:
     """A job the sign path wrote for an address that had already signed."""
     return message.kind == KIND and message.signature_id is None
+
+
+def prepare(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -> bool:
+    """Make PAYLOAD what is to be sent for MESSAGE; False if nothing goes."""
+    if unresolved(message):
+        return resolve(message, payload, now)
+    if message.kind == "confirm" and message.signature_id and message.statement is not None:
+        digest = sealing.email_digest(settings.DEDUP_KEY, message.statement.pk, payload["to"])
+        if on_paper(message.statement, digest):
+            return _paper_notice(message, payload, now)
+    return True
+
+
+def on_paper(statement: Statement, digest: str) -> bool:
+    """Whether a paper signature (of a batch not undone) carries this email digest."""
+    return PaperSignature.objects.filter(statement=statement, email_digest=digest).exists()
+
+
+def _paper_notice(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -> bool:
+    """The new row's confirmation becomes the notice, with no link: the row is never
+    confirmed, so it never counts, and the retention purge removes it."""
+    signature = Signature.objects.get(pk=message.signature_id)
+    if told_recently(signature, now):
+        return False
+    payload.pop("confirm_token", None)
+    payload.pop("manage_token", None)
+    OutboxMessage.objects.filter(pk=message.pk).update(kind=KIND)
+    message.kind = KIND
+    return True
 
 
 def resolve(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -> bool:
@@ -38,11 +79,17 @@ def resolve(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -
     existing = Signature.active_with_digest(statement, digest).first()
     if existing is None or told_recently(existing, now):
         return False
+    payload.pop("confirm_token", None)
+    if on_paper(statement, digest):
+        # Signed on paper too: the online row must never be confirmed (see the top).
+        payload.pop("manage_token", None)
+        OutboxMessage.objects.filter(pk=message.pk).update(signature=existing)
+        message.signature = existing
+        return True
     (confirm, confirm_hash), (manage, manage_hash) = existing.link_tokens()
     changed = _legacy_links(existing, confirm_hash, manage_hash)
     payload["manage_token"] = manage
     payload["neutral"] = bool(payload.get("neutral")) or is_high_risk(existing.country)
-    payload.pop("confirm_token", None)
     if existing.status == Signature.Status.PENDING:
         payload["confirm_token"] = confirm
         # A fresh period to confirm in, with the same link.
