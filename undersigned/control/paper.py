@@ -8,6 +8,7 @@ and nothing changes), and undo a batch. The same rules as the command, from the 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from undersigned.control.decorators import staff_view
+from undersigned.lib import sourcetags
 from undersigned.lib.pdfdoc import PAPERS
 from undersigned.statements import paper, printed
 from undersigned.statements.models import PaperBatch, Statement, StatementError
@@ -71,8 +73,11 @@ def paper_page(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"n": batch.size, "sheets": batch.sheets, "s": batch.skipped},
             )
             return redirect("control:paper", slug=slug)
+    tag = request.GET.get("src", "")
     context = {
         "statement": statement,
+        "src": tag if sourcetags.valid_tag(tag) else "",
+        "bad_src": bool(tag) and not sourcetags.valid_tag(tag),
         "form": form,
         "problems": problems,
         "batches": PaperBatch.objects.filter(statement=statement),
@@ -101,7 +106,10 @@ def printable(request: HttpRequest, slug: str, kind: str, language: str) -> Http
     paper_size = request.GET.get("paper", "a4")
     if language not in statement.languages or paper_size not in PAPERS:
         raise Http404
-    source = request.GET.get("src", "")[:40] or kind
+    tag = request.GET.get("src", "") or kind
+    if not sourcetags.valid_tag(tag):
+        raise Http404
+    source = sourcetags.issue(settings.SECRET_KEY, tag)
     if kind == "flyer":
         pdf = printed.flyer(statement, language=language, paper=paper_size, source=source)
     elif kind == "sheets":

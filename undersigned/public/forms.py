@@ -17,6 +17,7 @@ from django_countries import countries
 from undersigned.lib import emails, sealing
 from undersigned.public import sealed
 from undersigned.public.screening import ScreenedForm, abuse_fields_last, honeypot_field
+from undersigned.statements import caches
 from undersigned.statements.models import Endorsement, Statement, Visibility, is_high_risk
 
 
@@ -165,6 +166,8 @@ class SignForm(ScreenedForm):
     # What seal.js sealed in the browser, and the initials it made (public/sealed.py).
     sealed_box = sealed.box_field()
     initials = sealed.initials_field()
+    # A source tag the site issued (a flyer's ?src=), counted apart from the signature.
+    src = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # The honeypot of the abuse checks (ScreenedForm).
     website = honeypot_field()
 
@@ -172,6 +175,7 @@ class SignForm(ScreenedForm):
         """With STATEMENT and the client ADDRESS, a bound form is screened (clean())."""
         super().__init__(*args, **kwargs)
         self.statement = statement
+        self.source_tag = ""  # set by clean()
         self.time_lock(None if statement is None else statement.pk)
         if self.is_bound and self.data.get("sealed_box"):
             # Sealed in the browser: the name may be in the box (clean() checks the level).
@@ -222,6 +226,7 @@ class SignForm(ScreenedForm):
             data["visibility"] = (
                 Visibility.HIDDEN if is_high_risk(country) else settings.DEFAULT_VISIBILITY
             )
+        self.source_tag = caches.source_tag(data.pop("src", None) or "")
         sealed.for_signature(self, data)
         statement_id = None if self.statement is None else self.statement.pk
         email = data.get("email") or ""

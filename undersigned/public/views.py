@@ -29,6 +29,7 @@ from undersigned.public.pages import (
 )
 from undersigned.statements import caches
 from undersigned.statements.models import Signature, Statement, StatementError
+from undersigned.statements.trending import count_source
 
 
 @require_safe
@@ -44,10 +45,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = caches.page_number(request.GET.get("page", "1"))
     onion = via_onion(request)
+    # A flyer's tag, if the site issued it: the form carries it on (trending.count_source).
+    source = caches.source_tag(src := request.GET.get("src", ""))
 
     def render_page() -> bytes:
         statement = public_statement(slug)
-        form = SignForm(statement=statement, onion=onion)
+        form = SignForm(statement=statement, onion=onion, initial={"src": src if source else ""})
         return render(
             request, "public/statement.html", statement_context(request, statement, form, page)
         ).content
@@ -57,7 +60,7 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
         response = HttpResponse(render_page())
         patch_cache_control(response, private=True, no_store=True)
         return response
-    response = HttpResponse(caches.page(slug, get_language(), page, render_page))
+    response = HttpResponse(caches.page(slug, get_language(), page, render_page, source))
     patch_cache_control(response, **PUBLIC_CACHE)
     return response
 
@@ -75,6 +78,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         Signature.sign(statement, language=get_language(), **form.cleaned_data)
     except StatementError as exc:
         return problem(request, _("We could not take your signature"), str(exc), 409)
+    count_source(statement, form.source_tag, quarantined=form.cleaned_data.get("quarantined"))
     # Decided by what the signer sent, never by whether an email was queued: a withheld
     # email (the per-address cap) must look exactly like a sent one.
     thanks_url = _thanks_url(get_language(), statement.slug)

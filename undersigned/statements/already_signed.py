@@ -44,10 +44,11 @@ def prepare(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -
     """Make PAYLOAD what is to be sent for MESSAGE; False if nothing goes."""
     if unresolved(message):
         return resolve(message, payload, now)
-    if message.kind == "confirm" and message.signature_id and message.statement is not None:
-        digest = sealing.email_digest(settings.DEDUP_KEY, message.statement.pk, payload["to"])
-        if on_paper(message.statement, digest):
-            return _paper_notice(message, payload, now)
+    new_row, statement = message.signature_id, message.statement
+    if message.kind == "confirm" and new_row is not None and statement is not None:
+        digest = sealing.email_digest(settings.DEDUP_KEY, statement.pk, payload["to"])
+        if on_paper(statement, digest):
+            return _paper_notice(message, Signature.objects.get(pk=new_row), payload, now)
     return True
 
 
@@ -56,10 +57,11 @@ def on_paper(statement: Statement, digest: str) -> bool:
     return PaperSignature.objects.filter(statement=statement, email_digest=digest).exists()
 
 
-def _paper_notice(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -> bool:
+def _paper_notice(
+    message: OutboxMessage, signature: Signature, payload: dict[str, Any], now: dt.datetime
+) -> bool:
     """The new row's confirmation becomes the notice, with no link: the row is never
     confirmed, so it never counts, and the retention purge removes it."""
-    signature = Signature.objects.get(pk=message.signature_id)
     if told_recently(signature, now):
         return False
     payload.pop("confirm_token", None)

@@ -5,8 +5,8 @@ What is cached, from the outside in:
 - the response cache: each server process answers repeats of the statement page and the
   count from its own memory for MICRO_CACHE_SECONDS (`lib/microcache.py`, set up by
   `undersigned/wsgi.py` through `response_cache()`);
-- page bodies: the rendered statement page per language and page number, in the shared
-  cache for PAGE_CACHE_SECONDS (`page()`);
+- page bodies: the rendered statement page per language and page number (and source tag
+  the site issued, `source_tag()`), in the shared cache for PAGE_CACHE_SECONDS (`page()`);
 - the published statement with its texts, in the shared cache for PAGE_CACHE_SECONDS and in
   this process's memory for MICRO_CACHE_SECONDS (`statement()`, `statement_by_pk()`,
   `statement_memo`); a change forgets it at once here, after commit everywhere
@@ -46,6 +46,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from undersigned.lib import sourcetags
 from undersigned.lib.memo import ProcessMemo
 from undersigned.lib.microcache import MicroCache, WSGIApp
 
@@ -143,13 +144,16 @@ def page_number(raw: str) -> int:
         return 1
 
 
-def page_key(slug: str, language: str, number: int) -> str:
-    return f"page:{slug}:{language}:{number}"
+def page_key(slug: str, language: str, number: int, source: str = "") -> str:
+    return f"page:{slug}:{language}:{number}" + (f":{source}" if source else "")
 
 
-def page(slug: str, language: str, number: int, render: Callable[[], bytes]) -> bytes:
-    """A statement page's body, rendered by RENDER at most once per PAGE_CACHE_SECONDS."""
-    key = page_key(slug, language, number)
+def page(
+    slug: str, language: str, number: int, render: Callable[[], bytes], source: str = ""
+) -> bytes:
+    """A statement page's body, rendered by RENDER at most once per PAGE_CACHE_SECONDS; a
+    SOURCE tag's page (its form carries the tag) is a copy of its own."""
+    key = page_key(slug, language, number, source)
     body: bytes | None = cache.get(key)
     if body is None:
         body = render()
@@ -164,15 +168,23 @@ _languages = "|".join(code for code, _name in settings.LANGUAGES)
 PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
 
 
+def source_tag(value: str) -> str:
+    """The tag a ?src= value carries if the site issued it (lib/sourcetags.py), else ''."""
+    return sourcetags.read(settings.SECRET_KEY, value) if value else ""
+
+
 def response_query(path: str, query: str) -> str:
     """The part of a public URL's query string that changes its response: the statement
-    page's page number, as the view reads it. Anything else (?x=1, a tracking tag) answers
-    the same page, so it must hit the same copy rather than miss both caches."""
+    page's page number and a source tag the site issued, as the view reads them. Anything
+    else (?x=1, a made-up ?src=) answers the same page, so it must hit the same copy rather
+    than miss both caches."""
     if not query or path.startswith("/count/"):
         return ""
-    values = parse_qs(query).get("page")
-    number = page_number(values[-1]) if values else 1  # Django reads the last one too
-    return "" if number == 1 else f"page={number}"
+    values = parse_qs(query)  # Django reads the last of each, as here
+    number = page_number(values["page"][-1]) if "page" in values else 1
+    tag = source_tag(values["src"][-1]) if "src" in values else ""
+    parts = ([] if number == 1 else [f"page={number}"]) + ([f"src={tag}"] if tag else [])
+    return "&".join(parts)
 
 
 def response_cache(app: WSGIApp) -> MicroCache:

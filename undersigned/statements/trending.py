@@ -1,7 +1,9 @@
-"""The trending-sources report: sources with unusual signing rates, for moderators.
+"""The trending-sources report: sources with unusual signing rates, for moderators, and
+the signers each source tag (a flyer's or a sheet's QR code) brought.
 
 Aggregates only: a daily-rotating client hash or an email-domain digest, an hour and a
-count. Idempotent, safe to run every few minutes and to kill halfway.
+count; a source tag, an hour and a count. Idempotent, safe to run every few minutes and to
+kill halfway.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from undersigned.statements import caches
-from undersigned.statements.models import OutboxMessage, Signature, TrendingSource
+from undersigned.statements.models import (
+    OutboxMessage,
+    Signature,
+    SourceCount,
+    Statement,
+    TrendingSource,
+)
 from undersigned.statements.roles import ORGANISERS
 
 
@@ -106,3 +114,48 @@ def _alert_organisers(row: TrendingSource) -> None:
             statement=row.statement,
             context={"extra": extra},
         )
+
+
+def count_source(
+    statement: Statement, tag: str, *, quarantined: object = False, now: dt.datetime | None = None
+) -> None:
+    """One more signature sent through source TAG this hour (nothing if no tag): counted
+    here, never on the signature, so no row says who came through which flyer."""
+    if not tag:
+        return
+    hour = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    rows = SourceCount.objects.filter(statement=statement, hour=hour, tag=tag)
+    bump = {
+        "signatures": F("signatures") + 1,
+        "quarantined": F("quarantined") + int(bool(quarantined)),
+    }
+    with transaction.atomic():
+        if rows.update(**bump):
+            return
+        try:
+            with transaction.atomic():
+                SourceCount.objects.create(
+                    statement=statement,
+                    hour=hour,
+                    tag=tag,
+                    signatures=1,
+                    quarantined=int(bool(quarantined)),
+                )
+        except IntegrityError:  # another request made the hour's row first
+            rows.update(**bump)
+
+
+def by_source() -> list[dict[str, object]]:
+    """Signatures per statement and source tag, with their first and last hour: for staff,
+    so small numbers are shown as they are."""
+    grouped = (
+        SourceCount.objects.values("statement__slug", "tag")
+        .annotate(
+            signatures=Sum("signatures"),
+            quarantined=Sum("quarantined"),
+            first=Min("hour"),
+            last=Max("hour"),
+        )
+        .order_by("statement__slug", "-signatures", "tag")
+    )
+    return list(grouped)

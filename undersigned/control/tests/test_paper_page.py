@@ -49,6 +49,17 @@ def test_an_organiser_downloads_a_flyer_and_numbered_sheets() -> None:
     assert client.get("/control/statements/stop-the-war/print/other/uk.pdf").status_code == 404
 
 
+def test_the_print_links_carry_the_source_tag_the_organiser_chose() -> None:
+    make_statement()
+    client = staff_client(personas()["organiser"])
+    html = client.get(PAGE, {"src": "picket-kyiv"}).content.decode()
+    assert "flyer/uk.pdf?paper=a4&amp;src=picket-kyiv" in html
+    bad = client.get(PAGE, {"src": "Picket Kyiv"}).content.decode()
+    assert "Use only lower-case letters, digits and hyphens." in bad and "&amp;src=" not in bad
+    url = "/control/statements/stop-the-war/print/flyer/uk.pdf?src=Picket+Kyiv"
+    assert client.get(url).status_code == 404
+
+
 def test_a_bad_upload_changes_nothing_and_lists_every_bad_line() -> None:
     make_statement()
     client = staff_client(personas()["organiser"])

@@ -29,6 +29,7 @@ from undersigned.statements.models import (
 )
 from undersigned.statements.roles import ORGANISERS
 from undersigned.statements.services import invalidate, undo_invalidation
+from undersigned.statements.trending import by_source
 
 PAGE = 100
 
@@ -127,7 +128,8 @@ def trending(request: HttpRequest) -> HttpResponse:
     rows = TrendingSource.objects.select_related("statement").order_by("-hour", "-signatures")
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     items = [(row, _act_on(row)) for row in page]
-    return render(request, "control/trending.html", {"page": page, "items": items})
+    context = {"page": page, "items": items, "sources": by_source()}
+    return render(request, "control/trending.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,12 +3,18 @@
 statement: Statement, its versions and counter shards. signature: Signature, its state
 changes and how a new one is recorded. personal: the visibility choice and the fields that
 name a signer. endorsement: organisations' endorsements and founding invites. abuse: block
-rules, invalidation batches, trending sources. audit: the staff audit log and record().
-outbox: the durable email jobs that the delivery app sends. tlog: the count log's leaves,
-checkpoints, witnesses and cosignatures. paper: signatures collected on paper, in batches.
+rules, invalidation batches, trending sources, source-tag counts. audit: the staff audit
+log and record(). outbox: the durable email jobs that the delivery app sends. tlog: the
+count log's leaves, checkpoints, witnesses and cosignatures. paper: signatures collected on
+paper, in batches.
 """
 
-from undersigned.statements.models.abuse import BlockedSource, InvalidationBatch, TrendingSource
+from undersigned.statements.models.abuse import (
+    BlockedSource,
+    InvalidationBatch,
+    SourceCount,
+    TrendingSource,
+)
 from undersigned.statements.models.audit import AuditEntry, record
 from undersigned.statements.models.endorsement import Endorsement, FoundingInvite
 from undersigned.statements.models.outbox import OutboxMessage
@@ -41,6 +47,7 @@ __all__ = [
     "PaperBatch",
     "PaperSignature",
     "Signature",
+    "SourceCount",
     "Statement",
     "StatementError",
     "StatementVersion",

@@ -1,4 +1,4 @@
-"""Abuse handling: organisers' block rules, bulk invalidations and the trending sources."""
+"""Abuse handling: block rules, bulk invalidations, the trending sources and source tags."""
 
 from __future__ import annotations
 
@@ -95,3 +95,27 @@ class TrendingSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.label or self.digest[:8]} at {self.hour:%Y-%m-%d %H}:00"
+
+
+class SourceCount(models.Model):
+    """Signatures sent through one of the site's source tags (a flyer's or a sheet's QR
+    code, lib/sourcetags.py), per statement and hour.
+
+    An aggregate, and the only place a tag is kept: no signature row records its source,
+    so the report says which flyer brought signers without saying who came through it.
+    """
+
+    statement = models.ForeignKey(Statement, models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    tag = models.CharField(max_length=32)
+    signatures = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-hour", "tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "hour", "tag"], name="source_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"source {self.tag} at {self.hour:%Y-%m-%d %H}:00: {self.signatures}"

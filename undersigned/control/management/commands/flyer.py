@@ -3,8 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from undersigned.lib import sourcetags
 from undersigned.lib.pdfdoc import PAPERS
 from undersigned.statements import printed
 from undersigned.statements.models import Statement
@@ -25,6 +27,14 @@ def printable_statement(slug: str, language: str | None) -> tuple[Statement, str
     return statement, language
 
 
+def issued_tag(tag: str) -> str:
+    """The `src` value for TAG, with the check only this site can make (lib/sourcetags.py)."""
+    try:
+        return sourcetags.issue(settings.SECRET_KEY, tag)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
 class Command(BaseCommand):
     help = (
         "Write a printable flyer for a statement: title, demands, address and a QR code "
@@ -35,7 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--language", help="Language to print (default: primary).")
         parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
-        parser.add_argument("--src", default="flyer", help="Source tag in the QR code.")
+        parser.add_argument(
+            "--src",
+            default="flyer",
+            help="Source tag in the QR code: 1–32 lower-case letters, digits and hyphens.",
+        )
         parser.add_argument("--output", type=Path, required=True, help="PDF file to write.")
 
     def handle(
@@ -49,5 +63,6 @@ class Command(BaseCommand):
         **opts: Any,
     ) -> None:
         statement, language = printable_statement(slug, language)
-        output.write_bytes(printed.flyer(statement, language=language, paper=paper, source=src))
+        source = issued_tag(src)
+        output.write_bytes(printed.flyer(statement, language=language, paper=paper, source=source))
         self.stdout.write(f"{output}: flyer in {language} on {paper}, source tag '{src}'.")

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from undersigned.control.management.commands.flyer import printable_statement
+from undersigned.control.management.commands.flyer import issued_tag, printable_statement
 from undersigned.lib.pdfdoc import PAPERS
 from undersigned.statements import printed
 
@@ -20,7 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--language", help="Language to print (default: primary).")
         parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
-        parser.add_argument("--src", default="sheet", help="Source tag in the QR code.")
+        parser.add_argument(
+            "--src",
+            default="sheet",
+            help="Source tag in the QR code: 1–32 lower-case letters, digits and hyphens.",
+        )
         parser.add_argument("--first", type=int, default=1, help="Number of the first sheet.")
         parser.add_argument("--count", type=int, default=1, help="How many sheets.")
         parser.add_argument("--output", type=Path, required=True, help="PDF file to write.")
@@ -40,6 +44,7 @@ class Command(BaseCommand):
         if first < 1 or not 1 <= count <= 1000:
             raise CommandError("--first must be 1 or more and --count from 1 to 1000.")
         statement, language = printable_statement(slug, language)
+        src = issued_tag(src)
         numbers = [f"{n:04d}" for n in range(first, first + count)]
         pdf = printed.sheets(statement, language=language, paper=paper, source=src, numbers=numbers)
         output.write_bytes(pdf)
