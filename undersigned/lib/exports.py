@@ -35,6 +35,10 @@ FULL_COLUMNS = [
     "version",
     "signed_at",
     "confirmed_at",
+    # "online" or "paper"; a paper signer's sheet number and import batch.
+    "source",
+    "sheet",
+    "batch",
 ]
 TARGET_COLUMNS = ["name", "country", "city", "affiliation"]
 FORMATS = ("csv", "json", "xlsx")

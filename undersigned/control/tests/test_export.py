@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from undersigned.control.management.commands import export as export_command
 from undersigned.lib.sealing import generate_keypair
+from undersigned.statements import paper
 from undersigned.statements.models import Signature, Statement, Visibility
 from undersigned.test import TEST_KEYS, make_statement, postgres_url
 
@@ -314,3 +315,53 @@ def test_export_reads_only_the_columns_it_writes(key_file: Path) -> None:
         export(key_file, "--format", "csv")
     reads = [q["sql"] for q in queries.captured_queries if '"sealed"' in q["sql"]]
     assert reads and all('"email_digest"' not in sql for sql in reads), reads
+
+
+PAPER = (
+    "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
+    "0007,Petro Paper,petro@example.org,UA,Lviv,Dockers,1,2026-11-30\n"
+    "0007,Hidden Paper,hp@example.org,BY,Hrodna,Secret union,4,\n"
+    "0008,Nadia Sheet,,PL,Gdansk,,3,\n"
+)
+
+
+def add_paper(statement: Statement) -> int:
+    batch = paper.import_rows(statement, paper.parse(PAPER)).batch
+    undone = paper.import_rows(statement, paper.parse(PAPER.replace("example", "undone"))).batch
+    paper.undo(undone)
+    return batch.pk
+
+
+@pytest.mark.django_db
+def test_paper_signers_are_exported_marked_with_their_sheet_and_batch(key_file: Path) -> None:
+    batch = add_paper(populate())
+    data = json.loads(export(key_file, "--format", "json"))
+    on_paper = [r for r in data["signatures"] if r["source"] == "paper"]
+    assert [(r["name"], r["email"], r["sheet"], r["batch"]) for r in on_paper] == [
+        ("Petro Paper", "petro@example.org", "0007", batch),
+        ("Hidden Paper", "hp@example.org", "0007", batch),
+        ("Nadia Sheet", "", "0008", batch),
+    ]
+    assert {(r["status"], r["counted"]) for r in on_paper} == {("paper", True)}
+    assert on_paper[0]["signed_at"] == "2026-11-30" and on_paper[1]["visibility"] == 4
+    online = [r for r in data["signatures"] if r["source"] == "online"]
+    assert len(online) == 6 and {r["sheet"] for r in online} == {""}
+    assert data["paper"] == 3
+    header = next(csv.reader(io.StringIO(export(key_file, "--format", "csv"))))
+    assert header[-3:] == ["source", "sheet", "batch"]
+
+
+@pytest.mark.django_db
+def test_for_target_shows_paper_signers_as_they_chose(key_file: Path) -> None:
+    add_paper(populate())
+    data = json.loads(export(key_file, "--format", "json", "--for-target"))
+    on_paper = {
+        (r["name"], r["country"], r["city"], r["affiliation"])
+        for r in data["signatures"]
+        if r["source"] == "paper"
+    }
+    assert on_paper == {("Petro Paper", "UA", "Lviv", "Dockers"), ("N.S.", "PL", "", "")}
+    assert data["not_public"] == 2 and data["paper"] == 3
+    text = json.dumps(data)
+    for secret in ("Hidden Paper", "Hrodna", "Secret union", "@example.org", "Gdansk", "0007"):
+        assert secret not in text

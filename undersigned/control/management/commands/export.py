@@ -1,7 +1,10 @@
-"""Decrypt and export a statement's signers, on the organisers' own machine.
+"""Decrypt and export a statement's signers, online and on paper, on the organisers' own
+machine.
 
 This needs only the database (or a copy of it) and the organisers' private key: no server
-secret is read, so it runs against a restored dump with DATABASE_URL pointing at it.
+secret is read, so it runs against a restored dump with DATABASE_URL pointing at it. Paper
+signers follow the online ones, marked "paper" with their sheet and batch; the same
+visibility rule applies to both.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import base64
 import sys
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ from django.db import DatabaseError
 from tqdm import tqdm
 
 from undersigned.lib import exports, sealing
-from undersigned.statements.models import Signature, Statement
+from undersigned.statements.models import PaperSignature, Signature, Statement
 
 
 class Command(BaseCommand):
@@ -62,20 +66,25 @@ class Command(BaseCommand):
             )
         if format == "xlsx" and output is None:
             raise CommandError("XLSX needs --output FILE.")
-        columns = exports.TARGET_COLUMNS if for_target else exports.FULL_COLUMNS
-        seen = {"listed": 0, "not_public": 0}
+        columns = [*exports.TARGET_COLUMNS, "source"] if for_target else exports.FULL_COLUMNS
+        seen = {"listed": 0, "not_public": 0, "paper": 0}
 
         def records() -> Iterator[dict[str, Any]]:
             # Streamed: each row is written as it is opened, and none is kept.
-            for row in self._rows(statement, private, for_target):
+            for row, source in chain(
+                ((row, "online") for row in self._rows(statement, private, for_target)),
+                ((row, "paper") for row in self._paper_rows(statement, private, for_target)),
+            ):
                 seen["not_public" if row is None else "listed"] += 1
+                seen["paper"] += source == "paper"
                 if row is not None:
-                    yield row
+                    yield {**row, "source": source}
 
         def summary() -> dict[str, Any]:
             about: dict[str, Any] = {"statement": slug, "listed": seen["listed"]}
             if for_target:
                 about["not_public"] = seen["not_public"]
+            about["paper"] = seen["paper"]
             return about
 
         self._write(format, records(), columns, summary, output)
@@ -128,6 +137,37 @@ class Command(BaseCommand):
                 "status": status,
                 "counted": counted,
                 "confirmed_at": confirmed_at.isoformat() if confirmed_at else "",
+            }
+
+    def _paper_rows(self, statement: Statement, private: Any, for_target: bool) -> Any:
+        """Paper signers, as the online ones: the less public of what was sealed and what
+        the row says now. Rows of an undone batch are gone; a purged row opens nothing."""
+        rows = PaperSignature.objects.filter(statement=statement, sealed__isnull=False)
+        rows = rows.order_by("batch", "line")
+        columns = rows.values_list("sealed", "visibility", "sheet", "batch_id", "created_at")
+        for sealed, shown_as, sheet, batch, created_at in tqdm(
+            columns.iterator(chunk_size=500),
+            total=rows.count(),
+            unit="paper",
+            file=sys.stderr,
+            disable=None,
+        ):
+            try:
+                record = sealing.unseal(private, bytes(sealed))
+            except sealing.KeyError_:
+                raise CommandError("This private key does not open the paper signatures.") from None
+            visibility = max(int(record.get("visibility", 4)), shown_as)
+            if for_target:
+                yield exports.for_target(record, visibility)
+                continue
+            yield {
+                **record,
+                "visibility": visibility,
+                "status": "paper",
+                "counted": True,
+                "confirmed_at": created_at.isoformat(),
+                "sheet": sheet,
+                "batch": batch,
             }
 
     def _write(

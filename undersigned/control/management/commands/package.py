@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,9 @@ from django.utils import translation
 from tqdm import tqdm
 
 from undersigned.control.management.commands.export import Command as ExportCommand
-from undersigned.lib import exports, manifest, sealing
+from undersigned.lib import manifest
 from undersigned.statements import package
-from undersigned.statements.models import PaperSignature, Statement
+from undersigned.statements.models import Statement
 
 
 class Command(ExportCommand):
@@ -63,7 +63,8 @@ class Command(ExportCommand):
             )
         signers = package.Signers()
         for row in chain(
-            self._rows(statement, private, for_target=True), self._paper(statement, private)
+            self._rows(statement, private, for_target=True),
+            self._paper_rows(statement, private, for_target=True),
         ):
             if row is None:
                 signers.hidden += 1
@@ -76,25 +77,6 @@ class Command(ExportCommand):
             f"{output}: {len(signers.rows)} signer(s) listed, {signers.hidden} counted only; "
             f"signed with {manifest.public_key_of(signer)}"
         )
-
-    def _paper(self, statement: Statement, private: Any) -> Iterator[dict[str, str] | None]:
-        """Paper signers as export --for-target shows online ones: the less public of what
-        was sealed and what the row says now."""
-        rows = PaperSignature.objects.filter(statement=statement, sealed__isnull=False)
-        rows = rows.order_by("batch", "line")
-        for signature in tqdm(
-            rows.iterator(chunk_size=500),
-            total=rows.count(),
-            unit="paper",
-            file=sys.stderr,
-            disable=None,
-        ):
-            try:
-                record = sealing.unseal(private, bytes(signature.sealed))
-            except sealing.KeyError_:
-                raise CommandError("This private key does not open the paper signatures.") from None
-            visibility = max(int(record.get("visibility", 4)), signature.visibility)
-            yield exports.for_target(record, visibility)
 
     @staticmethod
     def _laying_out(rows: Sequence[Sequence[str]]) -> Iterable[Sequence[str]]:
