@@ -32,7 +32,7 @@ class Report:
     # Headings and phrases, translated by the caller (see statements/package.py).
     labels: dict[str, str]
     texts: Sequence[Text]
-    # (label, value as shown) for the totals and for each country.
+    # (label, value as shown) for the totals, for each country and each version read.
     figures: Sequence[tuple[str, str]]
     by_country: Sequence[tuple[str, str]]
     # (country, [(organisation, kind, website)]), countries in order.
@@ -40,6 +40,7 @@ class Report:
     # Each signer as they chose to be shown; None in a public package (no names at all).
     signers: Sequence[Sequence[str]] | None = None
     signer_columns: Sequence[str] = field(default_factory=tuple)
+    by_version: Sequence[tuple[str, str]] = field(default_factory=tuple)
     about: Sequence[str] = field(default_factory=tuple)
     # Wraps the signer rows as they are laid out (a progress bar on a terminal).
     progress: Callable[[Sequence[Sequence[str]]], Iterable[Sequence[str]]] = lambda rows: rows
@@ -71,6 +72,9 @@ def _counts(pdf: Document, report: Report) -> None:
         pdf.heading(labels["by_country"], size=13)
         pdf.paragraph(labels["small_numbers"], size=9)
         pdf.grid([labels["country"], labels["count"]], report.by_country, widths=(3, 1))
+    if report.by_version:
+        pdf.heading(labels["by_version"], size=13)
+        pdf.grid([labels["version_read"], labels["count"]], report.by_version, widths=(3, 1))
 
 
 def _organisations(pdf: Document, report: Report) -> None:

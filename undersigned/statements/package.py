@@ -53,6 +53,8 @@ def labels() -> dict[str, str]:
         "figure": _("Figure"),
         "count": _("Count"),
         "by_country": _("Signers by country"),
+        "by_version": _("Signers by version of the text"),
+        "version_read": _("Version they read"),
         "small_numbers": _(
             "Counts below %(n)s are shown as “fewer than %(n)s”. Where one could be worked "
             "out from the others, counts are grouped under “other”, and signers from "
@@ -146,6 +148,40 @@ def by_country(statement: Statement) -> list[tuple[str, str]]:
     return rows
 
 
+def by_version(statement: Statement) -> list[tuple[str, str]]:
+    """Counted signers, online and on paper, by the version of the primary text they read
+    (issue 19), in version order; the parts add up to the total, under the small-number
+    rule. A paper signer read the version current when the sheets were typed up."""
+    totals = dict(statement.counts_by_version())
+    paper = PaperSignature.objects.filter(statement=statement)
+    for number, n in (
+        paper.values_list("version__primary_number").annotate(n=Count("id")).order_by()
+    ):
+        totals[number] = totals.get(number, 0) + n
+    found = breakdown(totals, threshold=settings.SUPPRESS_BELOW)
+    if found.withheld:
+        return []
+    dated = dict(
+        StatementVersion.objects.filter(
+            statement=statement, language=statement.primary_language
+        ).values_list("number", "created_at")
+    )
+    fewer = shown(Figure(None, settings.SUPPRESS_BELOW))
+    parts = sorted([(n, str(c)) for n, c in found.shown] + [(n, fewer) for n in found.small])
+    rows = [
+        (
+            _("Version %(number)s of %(date)s") % {"number": n, "date": dated[n].date()}
+            if n in dated
+            else _("Version %(number)s") % {"number": n},
+            value,
+        )
+        for n, value in parts
+    ]
+    if found.other.value:
+        rows.append((_("Not shown apart (small-number rule)"), str(found.other.value)))
+    return rows
+
+
 def organisations(statement: Statement) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Approved organisations by country, as the public sees them (Endorsement.public_*): a
     package goes to the addressee, so a hidden organisation is there by country and kind."""
@@ -196,6 +232,7 @@ def build_files(
     title = statement.text(get_language() or statement.primary_language).title
     figure_rows = figures(statement, signers)
     country_rows = by_country(statement)
+    version_rows = by_version(statement)
     organisation_rows = organisations(statement)
     report = deliverypdf.Report(
         title=title,
@@ -204,6 +241,7 @@ def build_files(
         texts=texts(statement),
         figures=figure_rows,
         by_country=country_rows,
+        by_version=version_rows,
         organisations=organisation_rows,
         signers=None if signers is None else [_signer_cells(r) for r in signers.rows],
         signer_columns=[_("Name"), _("Country"), _("City"), _("Affiliation")],
@@ -217,6 +255,7 @@ def build_files(
     ]
     counts = [{"figure": label, "count": value} for label, value in figure_rows]
     counts += [{"figure": label, "count": value} for label, value in country_rows]
+    counts += [{"figure": label, "count": value} for label, value in version_rows]
     files = {
         "statement.pdf": deliverypdf.render(report),
         "counts.csv": _csv(counts, ["figure", "count"]),
