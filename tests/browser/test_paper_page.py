@@ -85,12 +85,14 @@ def test_a_signer_from_a_flyer_shows_in_the_trending_report(visit: Any, site: Li
     page = v.page
     page.goto(f"{site.url}/en/{SLUG}/?src={src}")
     assert page.locator("input[name=src]").get_attribute("value") == src
+    v.inspect("statement-from-flyer")
     page.fill("#id_name", "Flyer Reader")
     page.fill("#id_email", "flyer-reader@example.org")
     page.select_option("#id_country", "UA")
     page.check("#id_visibility_0")
     page.click("form[data-pow] button:text-is('Sign')")
     page.wait_for_url(f"{site.url}/en/{SLUG}/thanks/")
+    v.validate_html()
     assert shell(site, SOURCES) == "('picket-kyiv', 1)"
     staff = visit("en")
     logged_in_staff(staff.page, site, "tess@example.org", moderator=True)
