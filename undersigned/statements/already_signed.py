@@ -82,7 +82,8 @@ def resolve(message: OutboxMessage, payload: dict[str, Any], now: dt.datetime) -
     if existing is None or told_recently(existing, now):
         return False
     payload.pop("confirm_token", None)
-    if on_paper(statement, digest):
+    pending = existing.status == Signature.Status.PENDING
+    if pending and on_paper(statement, digest):
         # Signed on paper too: the online row must never be confirmed (see the top).
         payload.pop("manage_token", None)
         OutboxMessage.objects.filter(pk=message.pk).update(signature=existing)
