@@ -33,6 +33,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['cpus']} cores, {results['platform']}; wrk on the same machine over loopback; "
         f"{results['rounds']} rounds of {results['duration']} s per scenario; medians. "
         "`× trivial` is the median ratio to the trivial view in the same round. "
+        "`× bare Django` is the median ratio to bare Django's page (page, count, API count, "
+        "embed) or sign (sign, confirm) in the same round (issue 15's yardstick). "
         "`at issue's speed` scales each figure by bare Django measured in the same round "
         "(bench/bare/: pages for page and count, single-insert signs for sign and confirm) "
         "against what the issue measured bare Django at (4,500 pages/s, 2,400 signs/s).",
@@ -43,9 +45,9 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"## {config['name']}",
             "",
-            "| scenario | req/s | × trivial | at issue's speed | p50 ms | p99 ms | target req/s "
-            "| note |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| scenario | req/s | × trivial | × bare Django | at issue's speed | p50 ms | p99 ms "
+            "| target req/s | note |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for name, _path, _c in [*SCENARIOS, *BARE_SCENARIOS]:
             if name not in s:
@@ -68,15 +70,18 @@ def markdown(results: dict[str, Any]) -> str:
             if name in BARE_REFERENCE:
                 target = f"yardstick (issue: {BARE_REFERENCE[name]})"
             scaled = item.get("at_reference_speed")
+            vs_bare = item.get("vs_bare")
             lines.append(
                 f"| {name} | {item['rps']:.0f} | {item['vs_trivial']:.2f} | "
+                f"{'' if vs_bare is None else f'{vs_bare:.2f}'} | "
                 f"{scaled if scaled is not None else ''} | "
                 f"{item['p50_ms']:.2f} | {item['p99_ms']:.2f} | {target} | {note} |"
             )
         memory = config["memory"]
         lines += [
             "",
-            f"Resident memory: granian main {memory['main_mb']} MB, workers "
+            f"Resident memory: `serve`'s supervisor {memory['supervisor_mb']} MB, granian's "
+            f"main process {', '.join(str(m) for m in memory['granian_main_mb'])} MB, workers "
             f"{', '.join(str(m) for m in memory['workers_mb'])} MB (target < 120 MB each). "
             f"Counter shards reconcile with rows: {'yes' if config['counts_reconcile'] else 'NO'}"
             f" ({config['final']['counted_rows']} counted of {config['final']['signatures']}).",

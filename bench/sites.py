@@ -42,6 +42,13 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return (Path(f"/proc/{pid}/cmdline").read_bytes()).replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -144,11 +151,15 @@ class Site:
         wait_until_up(f"{self.url}/healthz", self.workdir / "server.log")
 
     def memory(self) -> dict[str, Any]:
+        """Resident memory of each process of the site. `serve` is a supervisor (Django loaded,
+        lib/supervise.py) whose child is granian's main process, whose children are the
+        workers that answer requests: three kinds, each labelled for what it is."""
         assert self.process is not None
-        workers = children_of(self.process.pid)
+        granian = [pid for pid in children_of(self.process.pid) if "granian" in cmdline(pid)]
         return {
-            "main_mb": rss_mb(self.process.pid),
-            "workers_mb": sorted(rss_mb(pid) for pid in workers),
+            "supervisor_mb": rss_mb(self.process.pid),
+            "granian_main_mb": [rss_mb(pid) for pid in granian],
+            "workers_mb": sorted(rss_mb(pid) for main in granian for pid in children_of(main)),
         }
 
     def stop(self) -> None:
