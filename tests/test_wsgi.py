@@ -9,9 +9,18 @@ from undersigned.wsgi import PUBLIC_PATHS, application
 
 
 @pytest.mark.parametrize(
-    "path", ["/en/stop-the-war/", "/uk/stop-the-war/", "/ru/x/", "/count/stop-the-war.json"]
+    "path",
+    [
+        "/en/stop-the-war/",
+        "/uk/stop-the-war/",
+        "/ru/x/",
+        "/count/stop-the-war.json",
+        "/api/v1/statements/stop-the-war/counts/",
+        "/embed/stop-the-war/",
+        "/embed/stop-the-war/badge.svg",
+    ],
 )
-def test_the_micro_cache_covers_the_statement_page_and_the_count(path: str) -> None:
+def test_the_micro_cache_covers_the_pages_a_surge_asks_for(path: str) -> None:
     assert re.fullmatch(PUBLIC_PATHS, path)
 
 
@@ -26,6 +35,8 @@ def test_the_micro_cache_covers_the_statement_page_and_the_count(path: str) -> N
         "/en/",
         "/stop-the-war/",
         "/de/stop-the-war/",
+        "/api/v1/statements/stop-the-war/signers/",
+        "/embed/stop-the-war/x/",
     ],
 )
 def test_forms_links_staff_and_language_redirects_are_never_micro_cached(path: str) -> None:

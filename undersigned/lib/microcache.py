@@ -58,6 +58,25 @@ def _vary_names(headers: list[tuple[str, str]]) -> tuple[str, ...] | None:
     return tuple(sorted(set(names)))
 
 
+def _not_modified(if_none_match: str, headers: list[tuple[str, str]]) -> bool:
+    """Whether the client's copy (If-None-Match) is this one (its ETag), compared weakly as
+    RFC 9110 asks for If-None-Match: a client that polls with its ETag gets a 304 from here
+    as it would from the application."""
+    if not if_none_match:
+        return False
+    etag = next((value for name, value in headers if name.lower() == "etag"), "")
+    if not etag:
+        return False
+    held = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in held or etag.removeprefix("W/") in held
+
+
+def _unmodified_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A 304 carries the headers of the 200 it stands for, less those of the body."""
+    body_headers = {"content-length", "content-type", "content-encoding"}
+    return [(name, value) for name, value in headers if name.lower() not in body_headers]
+
+
 class MicroCache:
     """Wrap APP; answer GETs of paths matching PATHS from memory for up to TTL seconds."""
 
@@ -116,6 +135,9 @@ class MicroCache:
         if vary is not None:
             entry = self._entries.get((*base, *(environ.get(n, "") for n in vary)))
             if entry is not None and entry.expires > now:
+                if _not_modified(environ.get("HTTP_IF_NONE_MATCH", ""), entry.headers):
+                    start_response("304 Not Modified", _unmodified_headers(entry.headers))
+                    return [b""]
                 start_response(entry.status, list(entry.headers))
                 return [entry.body]
         return self._fill(environ, start_response, base, now)

@@ -2,9 +2,9 @@
 
 What is cached, from the outside in:
 
-- the response cache: each server process answers repeats of the statement page and the
-  count from its own memory for MICRO_CACHE_SECONDS (`lib/microcache.py`, set up by
-  `undersigned/wsgi.py` through `response_cache()`);
+- the response cache: each server process answers repeats of the statement page, the
+  count, the open data count and the embed from its own memory for MICRO_CACHE_SECONDS
+  (`lib/microcache.py`, set up by `undersigned/wsgi.py` through `response_cache()`);
 - page bodies: the rendered statement page per language and page number (and source tag
   the site issued, `source_tag()`), in the shared cache for PAGE_CACHE_SECONDS (`page()`);
 - the published statement with its texts, in the shared cache for PAGE_CACHE_SECONDS and in
@@ -163,9 +163,14 @@ def page(
 
 # -- The response cache in front of Django ------------------------------------------------
 
-# The statement page per language and the count endpoint: the URLs a surge hammers.
+# The URLs a surge hammers: the statement page per language, the count, the open data count,
+# and the embed and its badge (every visit to a page that embeds them asks for them).
 _languages = "|".join(code for code, _name in settings.LANGUAGES)
-PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
+_slug = "[-a-zA-Z0-9_]+"
+PUBLIC_PATHS = (
+    rf"/(?:{_languages})/{_slug}/|/count/{_slug}\.json"
+    rf"|/api/v1/statements/{_slug}/counts/|/embed/{_slug}/(?:badge\.svg)?"
+)
 
 
 def source_tag(value: str) -> str:
@@ -174,13 +179,15 @@ def source_tag(value: str) -> str:
 
 
 def response_query(path: str, query: str) -> str:
-    """The part of a public URL's query string that changes its response: the statement
-    page's page number and a source tag the site issued, as the view reads them. Anything
-    else (?x=1, a made-up ?src=) answers the same page, so it must hit the same copy rather
-    than miss both caches."""
-    if not query or path.startswith("/count/"):
+    """The part of a public URL's query string that changes its response, as the view reads
+    it: the statement page's page number and a source tag the site issued, the embed's
+    language. Anything else (?x=1, a made-up ?src=) answers the same, so it must hit the
+    same copy rather than miss both caches. The counts read no parameter."""
+    if not query or path.startswith(("/count/", "/api/")):
         return ""
     values = parse_qs(query)  # Django reads the last of each, as here
+    if path.startswith("/embed/"):
+        return f"lang={values['lang'][-1]}" if "lang" in values else ""
     number = page_number(values["page"][-1]) if "page" in values else 1
     tag = source_tag(values["src"][-1]) if "src" in values else ""
     parts = ([] if number == 1 else [f"page={number}"]) + ([f"src={tag}"] if tag else [])

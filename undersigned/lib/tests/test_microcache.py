@@ -131,3 +131,29 @@ def test_a_query_key_decides_which_queries_share_a_copy() -> None:
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/en/s/", "QUERY_STRING": query}
         b"".join(cache(environ, lambda status, h, exc=None: None))
     assert app.calls == 1
+
+
+def test_a_client_holding_the_copy_gets_a_304_with_its_headers() -> None:
+    app = App([*PUBLIC, ("ETag", '"abc"'), ("Access-Control-Allow-Origin", "*")])
+    cache = make(app)
+    get(cache)
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    for held in ('"abc"', 'W/"abc"', '"x", "abc"', "*"):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/en/s/", "HTTP_IF_NONE_MATCH": held}
+        body = b"".join(cache(environ, lambda status, h, exc=None: seen.append((status, h))))
+        assert body == b"", held
+    assert {status for status, _h in seen} == {"304 Not Modified"}
+    assert dict(seen[0][1]) == {
+        "Cache-Control": "public, max-age=2",
+        "ETag": '"abc"',
+        "Access-Control-Allow-Origin": "*",
+    }
+    assert get(cache, HTTP_IF_NONE_MATCH='"old"') == ("200 OK", b"call 1 ")
+    assert app.calls == 1
+
+
+def test_without_an_etag_a_conditional_request_gets_the_copy() -> None:
+    app = App(PUBLIC)
+    cache = make(app)
+    get(cache)
+    assert get(cache, HTTP_IF_NONE_MATCH="*") == ("200 OK", b"call 1 ")

@@ -50,6 +50,17 @@ def test_each_page_number_still_has_its_own_response_copy() -> None:
     assert wsgi_get(micro, "/en/stop-the-war/", "page=1&page=3") == b"render 2"  # the last
 
 
+def test_the_embed_has_a_copy_per_language_and_the_counts_one_copy() -> None:
+    app = App()
+    micro = caches.response_cache(app)
+    assert wsgi_get(micro, "/embed/stop-the-war/", "lang=uk&x=1") == b"render 1"
+    assert wsgi_get(micro, "/embed/stop-the-war/", "lang=en&lang=uk") == b"render 1"
+    assert wsgi_get(micro, "/embed/stop-the-war/", "lang=ru") == b"render 2"
+    assert wsgi_get(micro, "/embed/stop-the-war/", "utm_source=z") == b"render 3"
+    counts = "/api/v1/statements/stop-the-war/counts/"
+    assert wsgi_get(micro, counts, "limit=5") == wsgi_get(micro, counts) == b"render 4"
+
+
 @pytest.mark.parametrize(
     ("raw", "number"), [("1", 1), ("7", 7), ("0", 1), ("-3", 1), ("x", 1), ("", 1), ("10**9", 1)]
 )
