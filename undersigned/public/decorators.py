@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from undersigned.public.middleware import carries_token
+
 
 def _origin_ok(request: HttpRequest) -> bool:
     origin = request.headers.get("Origin")
@@ -22,7 +24,11 @@ def _origin_ok(request: HttpRequest) -> bool:
     if fetch_site:
         return fetch_site in ("same-origin", "none")
     if origin == "null":
-        return False
+        # A page that sends no Referer (a token link's: public/middleware.py) makes the
+        # browser send "Origin: null" with its form; browsers without Fetch Metadata then
+        # say nothing else. The token in the URL is what authorises such a form, and a
+        # site that knows it needs no visitor's browser to use it.
+        return carries_token(request)
     # No Origin and no Fetch Metadata: not a browser a cross-site form could drive.
     referer = request.headers.get("Referer")
     return not referer or urlsplit(referer).netloc == request.get_host()

@@ -22,6 +22,14 @@ EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *").replace(
 )
 
 
+def carries_token(request: HttpRequest) -> bool:
+    """Whether the URL holds a link token (confirm, manage, endorsement, invite links): the
+    page must not hand its own address on as a Referer, not even to its own site (its
+    styles and scripts, and a reverse proxy's log of them, would hold the token)."""
+    match = request.resolver_match
+    return match is not None and "token" in match.kwargs
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,6 +43,8 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if carries_token(request):  # base.html's <meta name="referrer"> says the same
+            response.headers["Referrer-Policy"] = "no-referrer"
         if response.cookies and not request.path_info.startswith(STAFF_PREFIXES):
             # Visitors get no cookie, whatever set one: a shared cache would hand a public
             # page's cookie to everyone (issue 14, item 5).
