@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -54,32 +56,53 @@ def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("thanks", args=[statement.slug]) + "?organisation=1")
 
 
+def endorsement_for(token: str, field: str) -> Endorsement | None:
+    """The endorsement whose FIELD holds the hash of a link's TOKEN, with its statement."""
+    if not tokens.well_formed(token):
+        return None
+    found = Endorsement.objects.select_related("statement")
+    return found.filter(**{field: tokens.token_hash(token)}).first()
+
+
+def change_endorsement(
+    request: HttpRequest,
+    endorsement: Endorsement,
+    change: Callable[[Endorsement], None],
+    done: str,
+    refused_status: int,
+) -> HttpResponse:
+    """The POST of an emailed endorsement link: CHANGE the row under a lock, then show
+    DONE, or why the change was refused (a link used twice, a state that moved on)."""
+    context = {"statement": endorsement.statement, "endorsement": endorsement}
+    with transaction.atomic():
+        locked = Endorsement.objects.select_for_update().get(pk=endorsement.pk)
+        try:
+            change(locked)
+        except StatementError as exc:
+            return render(
+                request,
+                "public/link_expired.html",
+                {**context, "message": str(exc)},
+                status=refused_status,
+            )
+    return render(request, done, context)
+
+
 @require_http_methods(["GET", "POST"])
 @same_origin_post
 def confirm_endorsement(request: HttpRequest, token: str) -> HttpResponse:
-    endorsement = None
-    if tokens.well_formed(token):
-        endorsement = (
-            Endorsement.objects.select_related("statement")
-            .filter(confirm_token_hash=tokens.token_hash(token))
-            .first()
-        )
+    endorsement = endorsement_for(token, "confirm_token_hash")
     if endorsement is None:
         return bad_link(request)
-    context = {"statement": endorsement.statement, "endorsement": endorsement}
     if request.method == "POST":
-        with transaction.atomic():
-            endorsement = Endorsement.objects.select_for_update().get(pk=endorsement.pk)
-            try:
-                endorsement.confirm()
-            except StatementError as exc:
-                return render(
-                    request,
-                    "public/link_expired.html",
-                    {**context, "message": str(exc)},
-                    status=410,
-                )
-        return render(request, "public/endorsement_confirmed.html", context)
+        return change_endorsement(
+            request,
+            endorsement,
+            Endorsement.confirm,
+            "public/endorsement_confirmed.html",
+            refused_status=410,
+        )
+    context = {"statement": endorsement.statement, "endorsement": endorsement}
     if endorsement.confirm_expires_at and endorsement.confirm_expires_at < timezone.now():
         message = _("This link has expired.")
         return render(
