@@ -35,6 +35,19 @@ def issued_tag(tag: str) -> str:
         raise CommandError(str(exc)) from None
 
 
+def add_print_arguments(parser: Any, *, source: str) -> None:
+    """What every printed-paper command asks (flyer, sheets): the statement, its language,
+    the paper size and the source tag in the QR code, SOURCE unless given."""
+    parser.add_argument("slug")
+    parser.add_argument("--language", help="Language to print (default: primary).")
+    parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
+    parser.add_argument(
+        "--src",
+        default=source,
+        help="Source tag in the QR code: 1–32 lower-case letters, digits and hyphens.",
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Write a printable flyer for a statement: title, demands, address and a QR code "
@@ -42,14 +55,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("slug")
-        parser.add_argument("--language", help="Language to print (default: primary).")
-        parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
-        parser.add_argument(
-            "--src",
-            default="flyer",
-            help="Source tag in the QR code: 1–32 lower-case letters, digits and hyphens.",
-        )
+        add_print_arguments(parser, source="flyer")
         parser.add_argument("--output", type=Path, required=True, help="PDF file to write.")
 
     def handle(

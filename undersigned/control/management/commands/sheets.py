@@ -5,8 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from undersigned.control.management.commands.flyer import issued_tag, printable_statement
-from undersigned.lib.pdfdoc import PAPERS
+from undersigned.control.management.commands.flyer import (
+    add_print_arguments,
+    issued_tag,
+    printable_statement,
+)
 from undersigned.statements import printed
 
 
@@ -17,14 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("slug")
-        parser.add_argument("--language", help="Language to print (default: primary).")
-        parser.add_argument("--paper", choices=sorted(PAPERS), default="a4")
-        parser.add_argument(
-            "--src",
-            default="sheet",
-            help="Source tag in the QR code: 1–32 lower-case letters, digits and hyphens.",
-        )
+        add_print_arguments(parser, source="sheet")
         parser.add_argument("--first", type=int, default=1, help="Number of the first sheet.")
         parser.add_argument("--count", type=int, default=1, help="How many sheets.")
         parser.add_argument("--output", type=Path, required=True, help="PDF file to write.")
