@@ -26,6 +26,34 @@ def errors_logged(log: Path, limit: int = 200) -> str:
     return "\n".join(kept[-limit:])
 
 
+def row(name: str, item: dict[str, Any]) -> str:
+    """One scenario's line of the table."""
+    note = ""
+    if name == "sign":
+        note = (
+            f"{item['accepted_per_s']:.0f} accepted/s; every 302 stored: "
+            f"{'yes' if item['all_acknowledged_stored'] else 'NO'}; "
+            f"{item['quarantined']} quarantined"
+        )
+    elif name == "confirm":
+        note = f"{item['confirmed_per_s']:.0f} confirmed/s (rows)"
+        if item["tokens_reused"]:
+            note += f"; {item['tokens_reused']} requests reused a token"
+    if item["errors_5xx"]:
+        note += f"; {item['errors_5xx']} 5xx"
+    target = item["target"] or "ceiling"
+    if name in BARE_REFERENCE:
+        target = f"yardstick (issue: {BARE_REFERENCE[name]})"
+    scaled = item.get("at_reference_speed")
+    vs_bare = item.get("vs_bare")
+    return (
+        f"| {name} | {item['rps']:.0f} | {item['vs_trivial']:.2f} | "
+        f"{'' if vs_bare is None else f'{vs_bare:.2f}'} | "
+        f"{scaled if scaled is not None else ''} | "
+        f"{item['p50_ms']:.2f} | {item['p99_ms']:.2f} | {target} | {note} |"
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Benchmark {results['date']} on {results['machine']}",
@@ -49,34 +77,7 @@ def markdown(results: dict[str, Any]) -> str:
             "| target req/s | note |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
-        for name, _path, _c in [*SCENARIOS, *BARE_SCENARIOS]:
-            if name not in s:
-                continue
-            item = s[name]
-            note = ""
-            if name == "sign":
-                note = (
-                    f"{item['accepted_per_s']:.0f} accepted/s; every 302 stored: "
-                    f"{'yes' if item['all_acknowledged_stored'] else 'NO'}; "
-                    f"{item['quarantined']} quarantined"
-                )
-            elif name == "confirm":
-                note = f"{item['confirmed_per_s']:.0f} confirmed/s (rows)"
-                if item["tokens_reused"]:
-                    note += f"; {item['tokens_reused']} requests reused a token"
-            if item["errors_5xx"]:
-                note += f"; {item['errors_5xx']} 5xx"
-            target = item["target"] or "ceiling"
-            if name in BARE_REFERENCE:
-                target = f"yardstick (issue: {BARE_REFERENCE[name]})"
-            scaled = item.get("at_reference_speed")
-            vs_bare = item.get("vs_bare")
-            lines.append(
-                f"| {name} | {item['rps']:.0f} | {item['vs_trivial']:.2f} | "
-                f"{'' if vs_bare is None else f'{vs_bare:.2f}'} | "
-                f"{scaled if scaled is not None else ''} | "
-                f"{item['p50_ms']:.2f} | {item['p99_ms']:.2f} | {target} | {note} |"
-            )
+        lines += [row(name, s[name]) for name, _p, _c in [*SCENARIOS, *BARE_SCENARIOS] if name in s]
         memory = config["memory"]
         lines += [
             "",
