@@ -18,6 +18,8 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from undersigned.lib.localsite import run_command, start_serve
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -146,16 +148,7 @@ class LiveSite:
         return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "undersigned", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode:
-            raise RuntimeError(f"undersigned {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout
+        return run_command(self.env, *args, timeout=120)
 
     def prepare(self) -> LiveSite:
         """Migrate, write keys and import + publish the demo statement."""
@@ -167,25 +160,8 @@ class LiveSite:
         return (self.root / "data" / "keys" / "organisers.key").read_text().strip()
 
     def start_server(self) -> None:
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "undersigned",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self.workers),
-                    "--access-log",
-                ],
-                env=self.env,
-                stdout=self.log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
+        options = ("--workers", str(self.workers), "--access-log")
+        self.processes.append(start_serve(self.port, self.env, self.log, *options))
         wait_for_port(self.port)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
