@@ -155,3 +155,14 @@ def test_publishing_without_a_public_key_is_refused_with_the_reason(organiser: C
     response = organiser.post("/control/statements/stop-the-war/publish/", follow=True)
     assert "nobody could sign it" in html.unescape(response.content.decode())
     assert Statement.objects.get().state == "draft"
+
+
+def test_the_page_of_a_public_statement_gives_the_snippets_to_embed_it(organiser: Client) -> None:
+    make_statement()
+    page = organiser.get("/control/statements/stop-the-war/").content.decode()
+    assert '&lt;iframe src="http://127.0.0.1:8000/embed/stop-the-war/"' in page
+    assert "/embed/stop-the-war/badge.svg" in page
+    assert "/api/v1/statements/stop-the-war/counts/" in page
+    make_statement("a-draft", state="draft")
+    draft = organiser.get("/control/statements/a-draft/").content.decode()
+    assert "/embed/" not in draft  # it would answer 404 until published
