@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 
 from undersigned.lib.microcache import MicroCache
-from undersigned.wsgi import PUBLIC_PATHS, application
+from undersigned.public.admission import ARRIVED
+from undersigned.wsgi import PUBLIC_PATHS, application, cached_application
 
 
 @pytest.mark.parametrize(
@@ -44,10 +46,25 @@ def test_forms_links_staff_and_language_redirects_are_never_micro_cached(path: s
 
 
 def test_the_deployed_application_is_wrapped() -> None:
-    assert isinstance(application, MicroCache)
+    assert isinstance(cached_application, MicroCache)
+
+
+@pytest.mark.django_db
+def test_the_deployed_application_notes_when_a_request_arrived() -> None:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.input": io.BytesIO(),
+    }
+    application(environ, lambda status, headers, exc_info=None: None)
+    assert isinstance(environ[ARRIVED], float)
 
 
 def test_the_deployed_response_cache_ignores_unknown_query_parameters() -> None:
     from undersigned.statements.caches import response_query
 
-    assert application.query_key is response_query
+    assert cached_application.query_key is response_query

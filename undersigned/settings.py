@@ -257,9 +257,8 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-USE_I18N = True
+USE_I18N = USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
-USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env("STATIC_ROOT") or None
@@ -284,8 +283,7 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True) and not ONION_LISTENER
-SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS = (31536000 if HTTPS else 0), HTTPS
 # Preloading is a promise to browsers that is slow to undo, so it is the operator's choice;
 # without it Django's check --deploy warns (W021), which we silence deliberately.
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", False)
@@ -375,10 +373,12 @@ TRENDING_RETENTION_DAYS = env_int("TRENDING_RETENTION_DAYS", 14)
 # Days a signature keeps the rotating client hash that bulk invalidation can match.
 ABUSE_RETENTION_DAYS = env_int("ABUSE_RETENTION_DAYS", 7)
 
-SERVE_HOST = env("SERVE_HOST", "127.0.0.1")
-SERVE_PORT = env_int("SERVE_PORT", 8000)
+SERVE_HOST, SERVE_PORT = env("SERVE_HOST", "127.0.0.1"), env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
-SERVE_THREADS = env_int("SERVE_THREADS", 1)
+SERVE_THREADS = env_int("SERVE_THREADS", 8)  # so admission sees the queue (public/admission.py)
+# Admission control: submissions in hand at once per process, and ms each may take to be written.
+SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 4)
+SIGN_BUDGET_MS = env_int("SIGN_BUDGET_MS", 1500)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, object] = {

@@ -1,6 +1,9 @@
 """The WSGI entry point that `undersigned serve` runs under granian."""
 
 import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
@@ -12,12 +15,21 @@ django_application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
+from undersigned.public.admission import ARRIVED  # noqa: E402
 from undersigned.statements.caches import PUBLIC_PATHS, response_cache  # noqa: E402
 
 __all__ = ["PUBLIC_PATHS", "application"]
 
 # The statement page and the count, answered from this process's memory for a moment.
-application = response_cache(django_application)
+cached_application = response_cache(django_application)
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Note when the request reached the application: a submission's budget counts from
+    here (public/admission.py)."""
+    environ[ARRIVED] = time.monotonic()
+    return cached_application(environ, start_response)
+
 
 if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each server process copies the write-ahead log back from a thread of its own, so

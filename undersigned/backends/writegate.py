@@ -29,6 +29,8 @@ from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 
+from undersigned.lib import deadline as request_deadline
+
 # As long as SQLite's own busy timeout (settings): past it, the writer gives up as SQLite
 # would, with "database is locked", rather than queue behind a writer that holds the
 # database for long (a purge, a large moderation batch) without passing the gate.
@@ -85,19 +87,34 @@ def gate(path: Path, timeout: float = GATE_TIMEOUT_SECONDS) -> Iterator[None]:
     if gate.holder == me:  # already held by this thread: a nested block
         yield
         return
+    # A request admitted to the sign path waits no longer than its budget (lib/deadline.py).
+    left, budgeted = request_deadline.remaining(), False
+    if left is not None and left < timeout:
+        timeout, budgeted = left, True
     deadline = time.monotonic() + timeout
     if not gate.threads.acquire(timeout=timeout):
-        raise OperationalError("database is locked (write gate)")
+        _gave_up(budgeted)
     try:
-        _flock(gate.fd, deadline)
-        gate.holder = me
         try:
+            _flock(gate.fd, deadline)
+        except OperationalError:
+            _gave_up(budgeted)
+        try:
+            if budgeted:
+                request_deadline.check()  # let in at the last moment: still nothing written
+            gate.holder = me
             yield
         finally:
             gate.holder = None
             fcntl.flock(gate.fd, fcntl.LOCK_UN)
     finally:
         gate.threads.release()
+
+
+def _gave_up(budgeted: bool) -> None:
+    if budgeted:
+        raise request_deadline.DeadlineExceeded("waited past the budget at the write gate")
+    raise OperationalError("database is locked (write gate)")
 
 
 @contextmanager

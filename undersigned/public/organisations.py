@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.lib import organisations, tokens
 from undersigned.lib.clientid import client_address
+from undersigned.public.admission import admitted
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import EndorseForm, SignForm
 from undersigned.public.onion import via_onion
@@ -41,6 +42,7 @@ from undersigned.statements.models import (
 
 @require_http_methods(["POST"])
 @same_origin_post
+@admitted("endorsement")
 def endorse(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
+from undersigned.public.admission import admitted
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import ManageForm, SignForm
 from undersigned.public.onion import via_onion
@@ -67,6 +68,7 @@ def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @same_origin_post
+@admitted("signature")
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     statement = public_statement(slug)
     address = client_address(request, settings.TRUSTED_PROXIES)

@@ -21,6 +21,7 @@ from django.db.models import Model
 
 from undersigned.backends.postgresql import fetchone_prepared
 from undersigned.backends.writegate import raw_write_transaction, write_transaction
+from undersigned.lib import deadline
 from undersigned.lib.visibility import Level
 from undersigned.statements.counting import COUNTED_ON_CONFIRM_SQL
 from undersigned.statements.hotpath import fastinsert
@@ -46,7 +47,12 @@ def insert_signature(signature: Model, message: Model | None) -> bool:
     message alone is written, as kind "already_signed" and linked to no signature: the same
     statements in the same transaction as for a new signature, so the time taken does not
     tell whether the address signed. Without one it raises IntegrityError, as before.
+
+    A request past its budget (lib/deadline.py) raises DeadlineExceeded here, before the
+    INSERT (on SQLite the write gate waits no longer than the budget and checks it again):
+    nothing is written. Once the INSERT has committed, nothing here checks the budget again.
     """
+    deadline.check()
     if message is None:
         with write_transaction():
             fastinsert.insert(signature)

@@ -1,0 +1,154 @@
+"""Admission control on the sign and endorse paths (issue 14, item 7): past the limits a
+submission is answered at once with 503 + Retry-After and nothing is written."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from undersigned.backends.writegate import gate, lock_path
+from undersigned.public import admission
+from undersigned.public.admission import ARRIVED
+from undersigned.statements import hotpath
+from undersigned.statements.models import Endorsement, OutboxMessage, Signature
+from undersigned.test import make_statement, sign_form
+
+pytestmark = pytest.mark.django_db
+
+SIGN = "/en/stop-the-war/sign/"
+ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
+
+
+def post(data: dict[str, str], url: str = SIGN, **extra: object) -> object:
+    return Client().post(url, data, **{**ORIGIN, **extra})
+
+
+def nothing_written() -> bool:
+    return not Signature.objects.exists() and not OutboxMessage.objects.exists()
+
+
+@pytest.fixture
+def full() -> Iterator[None]:
+    """Every slot of this process taken, as by submissions still in hand."""
+    taken = 0
+    while admission.slots.take(admission.settings.SIGN_MAX_IN_FLIGHT):
+        taken += 1
+    yield
+    for _ in range(taken):
+        admission.slots.give_back()
+
+
+def assert_busy(response: object, language: str = "en") -> str:
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response["Retry-After"] == "2"  # type: ignore[index]
+    cache_control = response["Cache-Control"]  # type: ignore[index]
+    assert "no-store" in cache_control and "public" not in cache_control
+    assert "script-src 'self'" in response["Content-Security-Policy"]  # type: ignore[index]
+    assert not response.cookies  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert f'lang="{language}"' in html and "<script" not in html
+    return html
+
+
+def test_a_full_process_answers_503_at_once_and_takes_nothing(full: None) -> None:
+    make_statement()
+    post(sign_form("anna@example.org"))  # the first request of a process loads templates
+    started = time.monotonic()
+    html = assert_busy(post(sign_form("anna@example.org")))
+    assert time.monotonic() - started < 0.5
+    assert "Your signature was not recorded: nothing you entered was kept." in html
+    assert 'href="/en/stop-the-war/"' in html
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("uk", "Ваш підпис не записано"), ("ru", "Ваша подпись не записана")],
+)
+def test_the_busy_page_speaks_the_signers_language(full: None, language: str, words: str) -> None:
+    make_statement()
+    html = assert_busy(
+        post(sign_form("anna@example.org"), f"/{language}/stop-the-war/sign/"), language
+    )
+    assert words in html
+
+
+def test_the_slot_is_given_back_after_each_submission() -> None:
+    make_statement()
+    for n in range(admission.settings.SIGN_MAX_IN_FLIGHT + 2):
+        assert post(sign_form(f"anna{n}@example.org")).status_code == 302
+    assert admission.slots.taken == 0
+
+
+def test_a_submission_that_waited_past_its_budget_is_not_written(settings: object) -> None:
+    make_statement()
+    arrived = time.monotonic() - 2.0  # queued before it reached the view
+    assert_busy(post(sign_form("anna@example.org"), **{ARRIVED: arrived}))
+    assert nothing_written()
+    assert admission.slots.taken == 0
+
+
+def test_within_its_budget_it_is_written() -> None:
+    make_statement()
+    arrived = time.monotonic() - 0.5
+    assert post(sign_form("anna@example.org"), **{ARRIVED: arrived}).status_code == 302
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the write gate is SQLite's")
+@pytest.mark.django_db(transaction=True)  # the gate is taken outside a test's transaction
+def test_the_write_gate_waits_no_longer_than_the_budget(settings: object) -> None:
+    settings.SIGN_BUDGET_MS = 300  # type: ignore[attr-defined]
+    make_statement()
+    assert post(sign_form("first@example.org")).status_code == 302  # loads what a first does
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another writer holds the database, as a long command would
+        with gate(lock_path()):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        started = time.monotonic()
+        assert_busy(post(sign_form("anna@example.org")))
+        assert time.monotonic() - started < 2  # not the gate's 20 s
+    finally:
+        release.set()
+        holder.join()
+    assert Signature.objects.count() == OutboxMessage.objects.count() == 1  # the first only
+
+
+def test_a_database_that_cannot_be_reached_answers_503_not_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_statement()
+
+    def unreachable(*args: object) -> bool:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(hotpath, "insert_signature", unreachable)
+    assert_busy(post(sign_form("anna@example.org")))
+    assert nothing_written()
+
+
+def test_the_endorse_form_is_admitted_the_same_way(full: None) -> None:
+    make_statement()
+    form = {
+        "org-name": "Free Union of Kyiv",
+        "org-country": "UA",
+        "org-website": "https://union.example.org/",
+        "org-kind": "union",
+        "org-contact_name": "Olena Contact",
+        "org-contact_email": "contact@union.example.org",
+    }
+    html = assert_busy(post(form, "/en/stop-the-war/endorse/"))
+    assert "Your endorsement was not recorded" in html
+    assert not Endorsement.objects.exists()
