@@ -14,6 +14,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
 django_application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
+
+# Import every view now, as the worker starts, not in its first request: a submission's
+# budget (public/admission.py) would be spent on it, and a fresh worker refuse its first.
+get_resolver().check()
 
 from undersigned.public.admission import ARRIVED  # noqa: E402
 from undersigned.statements.caches import PUBLIC_PATHS, response_cache  # noqa: E402

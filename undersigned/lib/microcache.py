@@ -9,6 +9,10 @@ Correctness never depends on this memory: a copy lives `ttl` seconds at most, so
 shows within `ttl` plus the shared page cache's own lifetime, on every server alike. Only
 responses that a shared proxy could cache are kept: status 200, `Cache-Control: public`, no
 `Set-Cookie`. Requests that carry a cookie or credentials always go to the application.
+
+When the application fails (a 5xx: the database restarting, say), the last copy of that
+URL is answered instead for up to `stale_if_error` seconds after it expired (RFC 5861's
+stale-if-error), so readers keep the page and the count through a short outage.
 """
 
 from __future__ import annotations
@@ -88,8 +92,10 @@ class MicroCache:
         max_entries: int = 512,
         clock: Callable[[], float] = time.monotonic,
         query_key: Callable[[str, str], str] | None = None,
+        stale_if_error: float = 60.0,
     ) -> None:
         self.app = app
+        self.stale_if_error = stale_if_error
         # What of the query string tells responses apart, from the path and the raw query:
         # parameters the application ignores must not each get (and miss) their own copy.
         self.query_key = query_key
@@ -132,6 +138,7 @@ class MicroCache:
         )
         vary = self._vary.get(base)
         now = self.clock()
+        entry = None
         if vary is not None:
             entry = self._entries.get((*base, *(environ.get(n, "") for n in vary)))
             if entry is not None and entry.expires > now:
@@ -140,10 +147,15 @@ class MicroCache:
                     return [b""]
                 start_response(entry.status, list(entry.headers))
                 return [entry.body]
-        return self._fill(environ, start_response, base, now)
+        return self._fill(environ, start_response, base, now, entry)
 
     def _fill(
-        self, environ: Environ, start_response: StartResponse, base: tuple[str, ...], now: float
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        base: tuple[str, ...],
+        now: float,
+        stale: _Entry | None = None,
     ) -> Iterable[bytes]:
         captured: list[Any] = []
 
@@ -158,6 +170,13 @@ class MicroCache:
             if close is not None:
                 close()
         status, headers = captured
+        if (
+            status.startswith("5")
+            and stale is not None
+            and now - stale.expires < self.stale_if_error
+        ):
+            start_response(stale.status, list(stale.headers))
+            return [stale.body]
         vary = _vary_names(headers) if status.startswith("200 ") else None
         if vary is not None:
             if len(self._entries) >= self.max_entries:

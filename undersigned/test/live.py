@@ -3,6 +3,7 @@ worker in subprocesses, and plain HTTP requests over a socket."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import re
@@ -12,11 +13,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from undersigned.lib.localsite import run_command, start_serve
 
@@ -254,3 +257,80 @@ RELAXED_LIMITS = {
     "SIGN_NO_POW_PER_DAY": "1000",
     "SIGN_MIN_FILL_SECONDS": "0",
 }
+
+
+class RestartingProxy:
+    """A loopback TCP proxy between a site and its PostgreSQL server, to simulate a restart.
+
+    The suite's PostgreSQL server is shared with every other test, so it cannot really be
+    restarted; seen from the site, a restart is every connection dropped at once and the
+    port refusing new ones until the server is back, which `restart()` does here.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._links: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+
+    def start(self) -> RestartingProxy:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Close the port and drop every connection: the server is down."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            links, self._links = self._links, []
+        for sock in links:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restart(self, down: float = 3.0) -> None:
+        self.stop()
+        time.sleep(down)
+        self.start()
+
+    def url(self, database_url: str) -> str:
+        """DATABASE_URL with its host and port replaced by this proxy's."""
+        parts = urlsplit(database_url)
+        netloc = parts.netloc.rpartition("@")[0]
+        netloc = f"{netloc}@127.0.0.1:{self.port}" if netloc else f"127.0.0.1:{self.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # closed by stop()
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._links += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    for sock in (source, sink):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -157,3 +157,23 @@ def test_without_an_etag_a_conditional_request_gets_the_copy() -> None:
     cache = make(app)
     get(cache)
     assert get(cache, HTTP_IF_NONE_MATCH="*") == ("200 OK", b"call 1 ")
+
+
+def test_while_the_application_fails_it_answers_the_last_copy_for_a_while() -> None:
+    app, clock = App(PUBLIC), Clock()
+    cache = make(app, clock)
+    get(cache)
+    app.status = "500 Internal Server Error"  # the database went away
+    clock.now += 30
+    assert get(cache) == ("200 OK", b"call 1 ")
+    clock.now += 31  # longer than stale_if_error after the copy expired
+    assert get(cache)[0] == "500 Internal Server Error"
+
+
+def test_a_client_error_is_not_replaced_by_the_last_copy() -> None:
+    app, clock = App(PUBLIC), Clock()
+    cache = make(app, clock)
+    get(cache)
+    app.status = "404 Not Found"  # the statement was unpublished
+    clock.now += 2
+    assert get(cache)[0] == "404 Not Found"
