@@ -153,7 +153,9 @@ class Visitors:
 
 @pytest.mark.slow
 def test_a_postgresql_restart_is_answered_503_and_loses_nothing(
-    restartable: tuple[LiveSite, RestartingProxy], mailbox: Mailbox
+    restartable: tuple[LiveSite, RestartingProxy],
+    mailbox: Mailbox,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """PostgreSQL "restarts" for 3 s: every connection the site had is dropped at once and
     the port refuses new ones, then accepts again. This is simulated by the proxy, because
@@ -176,6 +178,13 @@ def test_a_postgresql_restart_is_answered_503_and_loses_nothing(
     after = [f"after{n}@example.org" for n in range(3)]
     assert _signs_within(site, after, 20) == [302] * 3
     signs = visitors.of("sign")
+    statuses = [a.status if a else 0 for a in signs]
+    with capsys.disabled():
+        print(
+            f"\npostgresql restart (3 s, simulated by a proxy): {len(signs)} signs around it, "
+            f"{statuses.count(302)} acknowledged, {statuses.count(503)} refused with 503, "
+            f"{len(visitors.of('page')) + len(visitors.of('count'))} page and count requests"
+        )
     assert None not in visitors.of("sign") + visitors.of("page") + visitors.of("count")
     assert {a.status for a in visitors.of("page") + visitors.of("count") if a} == {200}
     assert {a.status for a in signs if a} <= {302, 503}

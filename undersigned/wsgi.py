@@ -18,22 +18,24 @@ from django.urls import get_resolver  # noqa: E402
 
 # Import every view now, as the worker starts, not in its first request: a submission's
 # budget (public/admission.py) would be spent on it, and a fresh worker refuse its first.
-get_resolver().check()
+_views = get_resolver().url_patterns
 
-from undersigned.public.admission import ARRIVED  # noqa: E402
+from undersigned.public.admission import ARRIVED, Admission  # noqa: E402
 from undersigned.statements.caches import PUBLIC_PATHS, response_cache  # noqa: E402
 
 __all__ = ["PUBLIC_PATHS", "application"]
 
 # The statement page and the count, answered from this process's memory for a moment.
 cached_application = response_cache(django_application)
+# Past SIGN_MAX_IN_FLIGHT submissions in hand, the others are refused before Django.
+admitted_application = Admission(cached_application)
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Note when the request reached the application: a submission's budget counts from
     here (public/admission.py)."""
     environ[ARRIVED] = time.monotonic()
-    return cached_application(environ, start_response)
+    return admitted_application(environ, start_response)
 
 
 if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

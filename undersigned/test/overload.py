@@ -66,8 +66,14 @@ class Figures:
             f"p99 sign {self.p('sign', 0.99) * 1000:.0f} ms, "
             f"p99 page/count {self.p('page+count', 0.99) * 1000:.0f} ms, "
             f"max {max((o.latency for o in self.outcomes), default=0) * 1000:.0f} ms, "
-            f"recovery {recovery}, {self.seconds:.0f} s"
+            f"recovery {recovery}, client lag p99 {self.lag_p99 * 1000:.0f} ms, "
+            f"{self.seconds:.0f} s"
         )
+
+    @property
+    def lag_p99(self) -> float:
+        lags = sorted(o.lag for o in self.outcomes)
+        return lags[int(0.99 * len(lags))] if lags else 0.0
 
 
 class Client:

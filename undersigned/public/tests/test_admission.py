@@ -3,11 +3,13 @@ submission is answered at once with 503 + Retry-After and nothing is written."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from django.core.wsgi import get_wsgi_application
 from django.db import OperationalError, connection
 from django.test import Client
 
@@ -152,3 +154,45 @@ def test_the_endorse_form_is_admitted_the_same_way(full: None) -> None:
     html = assert_busy(post(form, "/en/stop-the-war/endorse/"))
     assert "Your endorsement was not recorded" in html
     assert not Endorsement.objects.exists()
+
+
+def wsgi_post(app: admission.Admission, path: str) -> tuple[str, dict[str, str], bytes]:
+    seen: list[object] = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_ORIGIN": "http://testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "CONTENT_LENGTH": "0",
+    }
+    body = b"".join(
+        app(environ, lambda status, headers, exc_info=None: seen.extend([status, headers]))
+    )
+    return str(seen[0]), dict(seen[1]), body  # type: ignore[call-overload]
+
+
+@pytest.mark.django_db(transaction=True)  # Django's handler closes the connection after
+def test_in_front_of_django_a_refusal_replays_the_page_without_django(full: None) -> None:
+    make_statement()
+    calls = 0
+    django_app = get_wsgi_application()
+
+    def counted(environ: dict[str, object], start_response: object) -> object:
+        nonlocal calls
+        calls += 1
+        return django_app(environ, start_response)  # type: ignore[arg-type]
+
+    app = admission.Admission(counted)  # type: ignore[arg-type]
+    first = wsgi_post(app, "/uk/stop-the-war/sign/")
+    second = wsgi_post(app, "/uk/stop-the-war/sign/")
+    assert first == second and calls == 1
+    status, headers, body = second
+    assert status.startswith("503") and headers["Retry-After"] == "2"
+    assert "no-store" in headers["Cache-Control"] and "Content-Security-Policy" in headers
+    assert "Ваш підпис не записано" in body.decode()
+    assert nothing_written()
