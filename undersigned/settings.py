@@ -377,8 +377,8 @@ SERVE_HOST, SERVE_PORT = env("SERVE_HOST", "127.0.0.1"), env_int("SERVE_PORT", 8
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
 SERVE_THREADS = env_int("SERVE_THREADS", 8)  # so admission sees the queue (public/admission.py)
 # Admission control: submissions in hand at once per process, and ms each may take to be written.
-SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 4)
-SIGN_BUDGET_MS = env_int("SIGN_BUDGET_MS", 1500)
+SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 2)
+SIGN_BUDGET_MS = env_int("SIGN_BUDGET_MS", 1000)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, object] = {
