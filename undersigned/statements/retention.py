@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +40,14 @@ UNLINKED = dict.fromkeys(LINKING_FIELDS)
 # 470 ms; a batch of 100, 4 ms and up to 210 ms (one in ten over 26 ms).
 BATCH_SIZE = 100
 FOUND_PER_BATCH = 50
+# Each batch aims to hold the write lock no longer than this: a batch that took longer
+# halves the next one, one well under it lets the next grow back towards BATCH_SIZE (issue
+# 18: a signer waiting behind the purge must wait under 100 ms).
+BATCH_SECONDS = 0.02
+# After each batch the purge steps aside for as long as the batch held the lock (at least
+# this), so that signers queued at the gate in other processes, which look at its lock
+# every 50 µs to 1 ms, get in before the next batch takes it again.
+YIELD_SECONDS = 0.002
 # Sent and failed emails keep no address (erased when sent), only when and what kind;
 # a day is enough to look into a delivery problem.
 OUTBOX_KEEP = dt.timedelta(days=1)
@@ -69,7 +78,7 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
     finding them may mean sorting every row due. Only each batch itself holds the lock,
     and reads its keys again under it, so only rows that still match are acted on.
     """
-    done, last = 0, 0
+    done, last, size = 0, 0, batch_size
     while True:
         found = list(
             queryset.filter(pk__gt=last)
@@ -78,20 +87,40 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
         )
         if not found:
             return done
-        for start in range(0, len(found), batch_size):
-            seen = found[start : start + batch_size]
-            # Through the web writers' gate: waiting on SQLite's busy handler instead, the
-            # signers lost the lock to batch after batch (it wakes a waiter 1, 2, 5 … 100 ms
-            # later) and waited for up to a second behind a purge of 4 ms batches.
-            with write_transaction():
-                # Read again under the lock, by key: a row may have changed since (a
-                # pending signature confirmed), and only rows that still match are acted on.
-                still = list(
-                    queryset.filter(pk__in=seen).order_by("pk").values_list("pk", flat=True)
-                )
-                if still:
-                    done += act(still)
+        start = 0
+        while start < len(found):
+            seen = found[start : start + size]
+            start += len(seen)
+            held = _batch(queryset, act, seen)
+            done += held[0]
+            size = _next_size(size, held[1], batch_size)
+            if connection.vendor == "sqlite":  # PostgreSQL locks rows, not the database
+                time.sleep(max(held[1], YIELD_SECONDS))
         last = found[-1]
+
+
+def _batch(
+    queryset: QuerySet, act: Callable[[list[int]], int], seen: list[int]
+) -> tuple[int, float]:
+    """ACT on the keys of SEEN that still match, in one write transaction: (rows, seconds)."""
+    began = time.monotonic()
+    # Through the web writers' gate: waiting on SQLite's busy handler instead, the signers
+    # lost the lock to batch after batch (it wakes a waiter 1, 2, 5 … 100 ms later) and
+    # waited for up to a second behind a purge of 4 ms batches.
+    with write_transaction():
+        # Read again under the lock, by key: a row may have changed since (a pending
+        # signature confirmed), and only rows that still match are acted on.
+        still = list(queryset.filter(pk__in=seen).order_by("pk").values_list("pk", flat=True))
+        done = act(still) if still else 0
+    return done, time.monotonic() - began
+
+
+def _next_size(size: int, seconds: float, ceiling: int) -> int:
+    if seconds > BATCH_SECONDS:
+        return max(1, size // 2)
+    if seconds < BATCH_SECONDS / 4:
+        return min(ceiling, size * 2)
+    return size
 
 
 def _delete_signatures(pks: list[int]) -> int:
@@ -180,12 +209,7 @@ def purge(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> Purge
         sealed=purge_sealed(now, batch_size),
         outbox=purge_outbox(now, batch_size),
     )
-    # Always: a checkpoint after an erasure may have found readers in the way. A passive
-    # one first copies most of the log back while signers go on writing; the TRUNCATE one
-    # that empties it, and holds writers back meanwhile, then has little left to copy.
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    # Always: a checkpoint after an erasure may have found readers in the way.
     forget_deleted_pages()
     # Counts only: the log must name nobody.
     log.info("purge: %s", result)

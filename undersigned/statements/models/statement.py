@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from undersigned.backends.writegate import gate, lock_path
 from undersigned.statements import caches
 
 
@@ -236,6 +238,13 @@ class CountShard(models.Model):
         return f"shard {self.shard} of {self.statement_id}"
 
 
+# The TRUNCATE checkpoint's tries, each waiting this long at most for readers and writers,
+# and the busy timeout the connection goes back to (settings: 20 s).
+CHECKPOINT_TRIES = 5
+CHECKPOINT_WAIT_MS = 50
+SQLITE_BUSY_MS = 20000
+
+
 def forget_deleted_pages() -> None:
     """Make deleted personal data unrecoverable from the SQLite files themselves.
 
@@ -246,8 +255,22 @@ def forget_deleted_pages() -> None:
     """
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except OperationalError:
-        pass  # busy: a later checkpoint (the hourly purge runs one) finishes the job
+    # The TRUNCATE checkpoint holds writers back while it copies the log and waits for
+    # readers: at the writers' gate, with a short busy timeout, and a few tries apart, so
+    # that it never holds a signer for long (issue 18: it stalled signing for a second).
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        for _attempt in range(CHECKPOINT_TRIES):
+            try:
+                with gate(lock_path()):
+                    cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                    try:
+                        busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    finally:
+                        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            except OperationalError:
+                busy = 1
+            if not busy:
+                return
+            time.sleep(CHECKPOINT_WAIT_MS / 1000)
+    # Still busy: a later checkpoint (the hourly purge runs one) finishes the job.
