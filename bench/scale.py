@@ -14,6 +14,7 @@ state and visibility, real sealed payloads), and then:
   round ratios: page and count to bare Django's page, sign and confirm to its sign);
 - the deepest page of the public signer list, and pages near its start (bench/scaleprobe.py),
   each asked once because each page is cached once rendered;
+- the staff dashboard, endorsement queue, quarantine and audit log, logged in (ms per GET);
 - `export` of every signer to CSV: seconds and the child's peak resident memory;
 - `purge`, `reconcile` and `trending` while one signer after another signs: each command's
   seconds and the longest sign during it (against the longest in the 2 s before);
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scaleprobe import export_all, list_pages, stall
+from scaleprobe import export_all, list_pages, staff_pages, stall
 from scalereport import RATIOS, markdown, svg
 from scenarios import SCENARIOS, SLUG, form_started, run_round, summarise, wrk
 from sites import BENCH, REPO, BareSite, Config, Site, drop_postgres, prepare_postgres
@@ -82,8 +83,10 @@ def at_size(
         for i in range(args.rounds)
     ]
     deepest = scaledb(site, "deepest")
-    pages = list_pages(site, min(deepest["deepest_page"], 10_000))
+    pages = list_pages(site, deepest)
     print(f"  public list: {pages}", flush=True)
+    staff = staff_pages(site, scaledb(site, "staff-session")["cookie"])
+    print(f"  staff pages: {staff}", flush=True)
     exported = export_all(site, out)
     print(f"  export: {exported}", flush=True)
     started = form_started(site)
@@ -107,6 +110,7 @@ def at_size(
         "summary": summarise(rounds, bool(site.config.postgres_admin)),
         "ratio_to_bare": ratios(rounds),
         "list": {**pages, "listed": deepest["listed"]},
+        "staff": staff,
         "export": exported,
         "stalls": stalls,
         "plans": plans,

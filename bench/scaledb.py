@@ -4,6 +4,8 @@
     scaledb.py plans         the query plan of each hot query, as JSON
     scaledb.py deepest       the public list's row count and its deepest page
     scaledb.py clear-cache   empty the shared cache, rate-limit counters included
+    scaledb.py staff-session a moderator and organiser with a verified second factor, and
+                             a session cookie for them (the staff pages' scenarios)
 
 Prints one JSON object on stdout.
 
@@ -194,9 +196,61 @@ def grow(total: int) -> dict[str, Any]:
     return {"added": n, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def deepest() -> dict[str, Any]:
-    listed = statement().counts()["listed"]
-    return {"listed": listed, "deepest_page": max(1, -(-listed // settings.SIGNERS_PER_PAGE))}
+def deepest(n: int = 10) -> dict[str, Any]:
+    """The public list's size and keyset cursors (public/signers.py) of N pages at its deep
+    end and N near its start. Found here once with OFFSET; the server pages by key."""
+    from undersigned.public.signers import make_cursor
+
+    target = statement()
+    listed = target.counts()["listed"]
+    per_page = settings.SIGNERS_PER_PAGE
+    pages = max(1, -(-listed // per_page))
+    rows = Signature.objects.filter(counting.LISTED_Q, statement=target).order_by(
+        "-confirmed_at", "-id"
+    )
+
+    def cursor(page: int) -> str:
+        # The cursor that opens PAGE (2 or more): the last row of the page before it.
+        row = rows.only("id", "confirmed_at")[(page - 1) * per_page - 1]
+        return make_cursor(row)
+
+    deep = [cursor(pages - i) for i in range(min(n, pages - 1))]
+    shallow = [cursor(2 + i) for i in range(min(n, pages - 1))]
+    return {"listed": listed, "deepest_page": pages, "deep": deep, "shallow": shallow}
+
+
+def staff_session() -> dict[str, Any]:
+    """A logged-in staff session as after the password and TOTP steps, written straight
+    into the session store: the bench holds no authenticator app."""
+    from importlib import import_module
+
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from undersigned.statements.roles import MODERATORS, ORGANISERS, ensure_groups
+
+    user, _new = get_user_model().objects.get_or_create(
+        username="bench-staff@example.org",
+        defaults={"email": "bench-staff@example.org", "is_staff": True},
+    )
+    groups = ensure_groups()
+    user.groups.add(groups[MODERATORS], groups[ORGANISERS])
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store.create()
+    return {"cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}"}
 
 
 def main(argv: list[str]) -> None:
@@ -207,6 +261,8 @@ def main(argv: list[str]) -> None:
         result = plans(statement())
     elif command == "deepest":
         result = deepest()
+    elif command == "staff-session":
+        result = staff_session()
     elif command == "clear-cache":
         cache.clear()
         result = {"cleared": True}

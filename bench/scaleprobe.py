@@ -18,11 +18,11 @@ from scenarios import SLUG
 from sites import REPO, Site
 
 
-def timed_get(site: Site, path: str) -> float:
+def timed_get(site: Site, path: str, headers: dict[str, str] | None = None) -> float:
     """Milliseconds for one GET on a fresh connection, checked to be a 200."""
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
     started = time.perf_counter()
-    conn.request("GET", path)
+    conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     response.read()
     took = (time.perf_counter() - started) * 1000
@@ -32,17 +32,38 @@ def timed_get(site: Site, path: str) -> float:
     return took
 
 
-def list_pages(site: Site, deepest: int, n: int = 10) -> dict[str, Any]:
-    """N distinct pages (each page is cached once rendered, so each is asked once) at the
-    deep end of the public list and N near its start."""
-    deep = [timed_get(site, f"/en/{SLUG}/?page={deepest - i}") for i in range(min(n, deepest))]
-    shallow = [timed_get(site, f"/en/{SLUG}/?page={2 + i}") for i in range(min(n, deepest - 1))]
+def list_pages(site: Site, deepest: dict[str, Any]) -> dict[str, Any]:
+    """Pages of the public signer list (/<slug>/signers/, keyset paged) opened by the cursors
+    scaledb.py found: N at its deep end and N near its start, each asked once because each
+    page is cached once rendered."""
+    path = f"/en/{SLUG}/signers/?after="
+    deep = [timed_get(site, path + cursor) for cursor in deepest["deep"]]
+    shallow = [timed_get(site, path + cursor) for cursor in deepest["shallow"]]
     return {
-        "deepest_page": deepest,
-        "deep_ms_median": round(statistics.median(deep), 1),
-        "deep_ms_max": round(max(deep), 1),
+        "deepest_page": deepest["deepest_page"],
+        "deep_ms_median": round(statistics.median(deep), 1) if deep else None,
+        "deep_ms_max": round(max(deep), 1) if deep else None,
         "shallow_ms_median": round(statistics.median(shallow), 1) if shallow else None,
     }
+
+
+# The staff pages a moderator opens most: the dashboard's figures, the endorsement queue,
+# the quarantined signatures (a count and the first page, then the second by its key), the
+# audit log.
+STAFF_PAGES = ["/control/", "/control/endorsements/", "/control/quarantine/", "/control/audit/"]
+
+
+def staff_pages(site: Site, cookie: str, n: int = 5) -> dict[str, Any]:
+    """Median and slowest milliseconds of N GETs of each staff page, logged in."""
+    headers = {"Cookie": cookie}
+    found: dict[str, Any] = {}
+    for path in STAFF_PAGES:
+        times = [timed_get(site, path, headers) for _ in range(n)]
+        found[path] = {
+            "ms_median": round(statistics.median(times), 1),
+            "ms_max": round(max(times), 1),
+        }
+    return found
 
 
 def export_all(site: Site, workdir: Path) -> dict[str, Any]:

@@ -117,6 +117,19 @@ def ratio_table(sizes: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def staff_table(sizes: list[dict[str, Any]]) -> list[str]:
+    """Each staff page's ms per GET (median / slowest of 5), logged in."""
+    paths = list(sizes[0].get("staff", {}))
+    if not paths:
+        return []
+    lines = ["| rows | " + " | ".join(f"`{p}` ms" for p in paths) + " |"]
+    lines.append("| ---: |" + " ---: |" * len(paths))
+    for s in sizes:
+        cells = [f"{s['staff'][p]['ms_median']} / {s['staff'][p]['ms_max']}" for p in paths]
+        lines.append(f"| {s['size']:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def probe_table(sizes: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| rows | deepest page (n) | its ms, median / max of 10 | pages 2–11 ms | export s "
@@ -169,6 +182,10 @@ def markdown(results: dict[str, Any], chart: str) -> str:
         "",
         "Longest sign: the slowest of the sign requests one signer sent one after another "
         "while the command ran (and, for comparison, in the 2 s before it).",
+        "",
+        "Staff pages, logged in with a verified second factor: ms per GET, median / slowest of 5.",
+        "",
+        *staff_table(sizes),
         "",
         *plan_lines(sizes[-1]),
     ]

@@ -43,11 +43,15 @@ def figures(now: dt.datetime | None = None) -> Figures:
     now = now or timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     shown = CountShard.objects.aggregate(counted=Sum("counted"), unverified=Sum("unverified"))
-    rows = Signature.objects.aggregate(
-        quarantined=Count("pk", filter=QUARANTINED),
-        today=Count("pk", filter=Q(created_at__gte=midnight)),
-        this_hour=Count("pk", filter=Q(created_at__gte=now - dt.timedelta(hours=1))),
-    )
+    # Each count through an index (issue 18): one aggregate over the table read every row,
+    # a second at a million signatures. Quarantined rows are the partial quarantine_queue
+    # index; the recent ones a range of by_status_created for each status.
+    since = Signature.objects.filter(status__in=Signature.Status.values)
+    rows = {
+        "quarantined": Signature.objects.filter(QUARANTINED).count(),
+        "today": since.filter(created_at__gte=midnight).count(),
+        "this_hour": since.filter(created_at__gte=now - dt.timedelta(hours=1)).count(),
+    }
     emails = OutboxMessage.objects.aggregate(
         waiting=Count("pk", filter=Q(sent_at__isnull=True, failed_at__isnull=True)),
         failed=Count("pk", filter=Q(failed_at__isnull=False)),

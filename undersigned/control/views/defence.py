@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from undersigned.control.decorators import staff_view
 from undersigned.control.defence_forms import BlockForm, InvalidateForm, ReleaseForm
 from undersigned.control.figures import QUARANTINED
+from undersigned.control.paging import keyset_page
 from undersigned.statements.caches import forget_blocklist
 from undersigned.statements.models import (
     BlockedSource,
@@ -53,7 +53,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("%(n)d signature(s) released.") % {"n": released})
         return redirect("control:quarantine")
     rows = Signature.objects.filter(QUARANTINED).select_related("statement")
-    page = Paginator(rows.order_by("created_at", "pk"), PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(request, rows, ["created_at", "pk"], PAGE, count=True)
     context = {"page": page, "form": form}
     return render(request, "control/quarantine.html", context, status=400 if form.errors else 200)
 
@@ -125,8 +125,8 @@ def _act_on(row: TrendingSource) -> str:
 @require_GET
 @staff_view()
 def trending(request: HttpRequest) -> HttpResponse:
-    rows = TrendingSource.objects.select_related("statement").order_by("-hour", "-signatures")
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    rows = TrendingSource.objects.select_related("statement")
+    page = keyset_page(request, rows, ["-hour", "-signatures", "-pk"], PAGE)
     items = [(row, _act_on(row)) for row in page]
     context = {"page": page, "items": items, "sources": by_source()}
     return render(request, "control/trending.html", context)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from undersigned.control.forms import (
     NameForm,
     QueueFilterForm,
 )
+from undersigned.control.paging import keyset_page
 from undersigned.statements.models import (
     AuditEntry,
     Endorsement,
@@ -50,7 +50,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 done += 1
         messages.success(request, _("%(n)d endorsements done.") % {"n": done})
         return redirect(request.get_full_path())
-    page = Paginator(found.order_by("created_at", "pk"), 100).get_page(request.GET.get("page"))
+    page = keyset_page(request, found, ["created_at", "pk"], 100, count=True)
     context = {"filters": filters, "page": page, "bulk": bulk}
     return render(request, "control/queue.html", context, status=400 if bulk.errors else 200)
 
@@ -124,6 +124,5 @@ def invites(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @staff_view(ORGANISERS)
 def audit(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.order_by("-at", "-id")
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    page = keyset_page(request, AuditEntry.objects.all(), ["-at", "-pk"], 100)
     return render(request, "control/audit.html", {"page": page})
