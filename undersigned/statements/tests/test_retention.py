@@ -285,3 +285,13 @@ def test_only_the_outbox_refers_to_a_signature() -> None:
         if f.auto_created and not f.concrete
     }
     assert referrers == {("OutboxMessage", "SET_NULL")}
+
+
+def test_a_slow_batch_halves_the_next_and_a_quick_one_doubles_it() -> None:
+    from undersigned.statements.retention import BATCH_SECONDS, _next_size
+
+    assert _next_size(100, BATCH_SECONDS * 2, 100) == 50
+    assert _next_size(1, BATCH_SECONDS * 2, 100) == 1
+    assert _next_size(25, BATCH_SECONDS / 10, 100) == 50
+    assert _next_size(100, BATCH_SECONDS / 10, 100) == 100
+    assert _next_size(40, BATCH_SECONDS / 2, 100) == 40
