@@ -72,7 +72,12 @@ def page(statement: Statement, limit: int, after: tuple[dt.datetime, int] | None
     rows = Signature.objects.filter(LISTED_Q, statement=statement).order_by("-confirmed_at", "-id")
     if after is not None:
         when, pk = after
-        rows = rows.filter(Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk))
+        # The `<=` bound alone lets SQLite search the public_list index from the cursor on;
+        # with only the OR it walked the index from the newest row (771 ms at page 11,000 of
+        # a million signatures, 1.3 ms with it; issue 18).
+        rows = rows.filter(confirmed_at__lte=when).filter(
+            Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk)
+        )
     found = list(rows.only(*FIELDS)[: limit + 1])
     people = []
     for row in found[:limit]:
