@@ -93,8 +93,8 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
             start += len(seen)
             held = _batch(queryset, act, seen)
             done += held[0]
-            size = _next_size(size, held[1], batch_size)
             if connection.vendor == "sqlite":  # PostgreSQL locks rows, not the database
+                size = _next_size(size, held[1], batch_size)
                 time.sleep(max(held[1], YIELD_SECONDS))
         last = found[-1]
 
