@@ -9,7 +9,18 @@ from undersigned.wsgi import PUBLIC_PATHS, application
 
 
 @pytest.mark.parametrize(
-    "path", ["/en/stop-the-war/", "/uk/stop-the-war/", "/ru/x/", "/count/stop-the-war.json"]
+    "path",
+    [
+        "/en/stop-the-war/",
+        "/uk/stop-the-war/",
+        "/ru/x/",
+        "/count/stop-the-war.json",
+        "/log/stop-the-war/checkpoint",
+        "/log/stop-the-war/count.json",
+        "/log/stop-the-war/tile/0/000",
+        "/log/stop-the-war/tile/1/x001/002.p/7",
+        "/log/stop-the-war/tile/entries/000",
+    ],
 )
 def test_the_micro_cache_covers_the_statement_page_and_the_count(path: str) -> None:
     assert re.fullmatch(PUBLIC_PATHS, path)
@@ -26,6 +37,8 @@ def test_the_micro_cache_covers_the_statement_page_and_the_count(path: str) -> N
         "/en/",
         "/stop-the-war/",
         "/de/stop-the-war/",
+        "/log/stop-the-war/cosignature",
+        "/log/stop-the-war/receipt/",
     ],
 )
 def test_forms_links_staff_and_language_redirects_are_never_micro_cached(path: str) -> None:

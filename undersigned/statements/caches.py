@@ -159,16 +159,20 @@ def page(slug: str, language: str, number: int, render: Callable[[], bytes]) -> 
 
 # -- The response cache in front of Django ------------------------------------------------
 
-# The statement page per language and the count endpoint: the URLs a surge hammers.
+# The statement page per language, the count endpoint and the count log that verifiers and
+# witnesses fetch (issue 17: a checkpoint and its tiles): the URLs a surge hammers.
 _languages = "|".join(code for code, _name in settings.LANGUAGES)
-PUBLIC_PATHS = rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
+PUBLIC_PATHS = (
+    rf"/(?:{_languages})/[-a-zA-Z0-9_]+/|/count/[-a-zA-Z0-9_]+\.json"
+    r"|/log/[-a-zA-Z0-9_]+/(?:checkpoint|count\.json|tile/[-a-z0-9./]+)"
+)
 
 
 def response_query(path: str, query: str) -> str:
     """The part of a public URL's query string that changes its response: the statement
     page's page number, as the view reads it. Anything else (?x=1, a tracking tag) answers
     the same page, so it must hit the same copy rather than miss both caches."""
-    if not query or path.startswith("/count/"):
+    if not query or path.startswith(("/count/", "/log/")):
         return ""
     values = parse_qs(query).get("page")
     number = page_number(values[-1]) if values else 1  # Django reads the last one too
