@@ -13,7 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from undersigned.lib import tokens
-from undersigned.statements import caches, tlog
+from undersigned.statements import caches, receipts, tlog
+from undersigned.statements import witnesses as log_witnesses
 from undersigned.statements.models import Signature, Statement
 
 TILE_CACHE = "public, max-age=31536000, immutable"
@@ -80,7 +81,7 @@ def cosignature(request: HttpRequest, slug: str) -> HttpResponse:
     if not size.isdigit():
         return _text("size: the tree size of the checkpoint you cosigned\n", status=400)
     try:
-        tlog.add_cosignature(statement, int(size), request.POST.get("line", ""))
+        log_witnesses.add_cosignature(statement, int(size), request.POST.get("line", ""))
     except tlog.LogError as error:
         return _text(f"refused: {error}\n", status=400)
     caches.forget_log(slug)
@@ -95,7 +96,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
         found = Signature.objects.filter(manage_token_hash=tokens.token_hash(token)).first()
     if found is None:
         raise Http404("unknown link")
-    made = tlog.receipt_for(found)
+    made = receipts.receipt_for(found)
     if made is None:
         message = _(
             "Your signature is not in the count log yet: it is added within a few minutes "
