@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from undersigned.statements.models import (
 from undersigned.statements.models.tlog import LogCheckpoint, LogLeaf
 
 MAX_LEAVES_PER_TICK = 5000
+PUBLISHED_SECONDS = 5  # how long what the log publishes is kept in the shared cache
 NO_TEXT = "0" * 64  # the primary text of that version is gone
 PUBLIC_STATES = (Statement.State.PUBLISHED, Statement.State.CLOSED)
 
@@ -325,15 +327,34 @@ def tile(statement: Statement, path: str) -> bytes:
 
 def published(statement: Statement) -> dict[str, object] | None:
     """What the page and the API say about the log: the latest checkpoint, the count its
-    leaves prove, and who cosigned it (by name only those who chose to be named)."""
+    leaves prove, and who cosigned it (by name only those who chose to be named); and the
+    latest checkpoint any witness cosigned, which trails it while witnesses catch up."""
     latest = latest_checkpoint(statement)
     if latest is None:
         return None
-    cosigners = [c.witness for c in latest.cosignatures.select_related("witness")]
+    witnessed = (
+        LogCheckpoint.objects.filter(statement=statement, cosignatures__isnull=False)
+        .order_by("-size")
+        .first()
+    )
     return {
-        "checkpoint": latest.size,
-        "count": latest.count,
-        "signed_at": latest.created_at.isoformat(),
+        **_described(latest),
+        "witnessed": None if witnessed is None else _described(witnessed),
+    }
+
+
+def _described(checkpoint: LogCheckpoint) -> dict[str, object]:
+    cosigners = [c.witness for c in checkpoint.cosignatures.select_related("witness")]
+    return {
+        "checkpoint": checkpoint.size,
+        "count": checkpoint.count,
+        "signed_at": checkpoint.created_at.isoformat(),
         "witnesses": len(cosigners),
         "named_witnesses": sorted(w.public_name for w in cosigners if w.public_name),
     }
+
+
+def published_cached(statement: Statement) -> dict[str, Any] | None:
+    """published(), through the shared cache for PUBLISHED_SECONDS: what the statement page,
+    /count/, the API and the log's count.json read (a new cosignature forgets it)."""
+    return caches.log_count(statement.slug, PUBLISHED_SECONDS, lambda: published(statement))
