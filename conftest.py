@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox
+from undersigned.test import EXACT_COUNTS, RELAXED_LIMITS, LiveSite, Mailbox
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def live_site(mailbox: Mailbox) -> Iterator[LiveSite]:
-    site = LiveSite(mailbox, extra_env=RELAXED_LIMITS).prepare()
+    site = LiveSite(mailbox, extra_env={**RELAXED_LIMITS, **EXACT_COUNTS}).prepare()
     site.start()
     yield site
     site.stop()

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from undersigned.lib.proofofwork import solve
-from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox, links_in
+from undersigned.test import EXACT_COUNTS, RELAXED_LIMITS, LiveSite, Mailbox, links_in
 
 pytestmark = pytest.mark.slow
 
@@ -175,7 +175,7 @@ def test_a_proof_spent_on_one_server_is_refused_on_the_other(
 def strict_site(mailbox: Mailbox) -> Iterator[LiveSite]:
     # Burst and sustained limits relaxed so that the no-JavaScript allowance (the default,
     # 3 a day) is what stands between a script and the count.
-    env = {**RELAXED_LIMITS, "SIGN_DOMAIN_LIMIT": "1000/600"}
+    env = {**RELAXED_LIMITS, **EXACT_COUNTS, "SIGN_DOMAIN_LIMIT": "1000/600"}
     env.pop("SIGN_NO_POW_PER_DAY")  # the default allowance, 3, is what this test is about
     site = LiveSite(mailbox, extra_env=env).prepare()
     site.start()

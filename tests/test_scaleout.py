@@ -20,7 +20,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from undersigned.test import RELAXED_LIMITS, LiveSite, Mailbox, links_in, postgres_url
+from undersigned.test import (
+    EXACT_COUNTS,
+    RELAXED_LIMITS,
+    LiveSite,
+    Mailbox,
+    links_in,
+    postgres_url,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -112,6 +119,7 @@ def two_sites(mailbox: Mailbox) -> Iterator[tuple[LiveSite, LiveSite, str]]:
         # Every signer here is 127.0.0.1: the per-client abuse limits would rightly
         # quarantine them (tests/test_abuse_live.py shows the limits across two servers).
         **RELAXED_LIMITS,
+        **EXACT_COUNTS,
     }
     a = LiveSite(mailbox, extra_env=shared)
     b = LiveSite(mailbox, extra_env=shared)

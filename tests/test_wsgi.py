@@ -20,6 +20,11 @@ from undersigned.wsgi import PUBLIC_PATHS, application, cached_application
         "/api/v1/statements/stop-the-war/counts/",
         "/embed/stop-the-war/",
         "/embed/stop-the-war/badge.svg",
+        "/log/stop-the-war/checkpoint",
+        "/log/stop-the-war/count.json",
+        "/log/stop-the-war/tile/0/000",
+        "/log/stop-the-war/tile/1/x001/002.p/7",
+        "/log/stop-the-war/tile/entries/000",
     ],
 )
 def test_the_micro_cache_covers_the_pages_a_surge_asks_for(path: str) -> None:
@@ -39,6 +44,8 @@ def test_the_micro_cache_covers_the_pages_a_surge_asks_for(path: str) -> None:
         "/de/stop-the-war/",
         "/api/v1/statements/stop-the-war/signers/",
         "/embed/stop-the-war/x/",
+        "/log/stop-the-war/cosignature",
+        "/log/stop-the-war/receipt/",
     ],
 )
 def test_forms_links_staff_and_language_redirects_are_never_micro_cached(path: str) -> None:

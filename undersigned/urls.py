@@ -22,6 +22,7 @@ urlpatterns = [
     path("log/<slug:slug>/count.json", tlog_views.count, name="log_count"),
     path("log/<slug:slug>/vkey", tlog_views.verifier_key, name="log_vkey"),
     path("log/<slug:slug>/cosignature", tlog_views.cosignature, name="log_cosignature"),
+    path("log/<slug:slug>/receipt/", tlog_views.check_receipt, name="log_receipt"),
     path("api/v1/", include("undersigned.public.api.urls")),
     path("embed/<slug:slug>/", embed.embed, name="embed"),
     path("embed/<slug:slug>/badge.svg", embed.badge, name="embed_badge"),

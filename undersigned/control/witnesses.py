@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from undersigned.control.decorators import staff_view
 from undersigned.lib.tlog import note
-from undersigned.statements import tlog
+from undersigned.statements import witnesses as log_witnesses
 from undersigned.statements.models import Witness
 
 
@@ -45,7 +45,7 @@ def witnesses(request: HttpRequest) -> HttpResponse:
     form = WitnessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        tlog.register_witness(data["vkey"], data["public_name"], by=request.user)
+        log_witnesses.register_witness(data["vkey"], data["public_name"], by=request.user)
         messages.success(request, _("The witness is registered."))
         return redirect("control:witnesses")
     context = {"form": form, "witnesses": Witness.objects.order_by("-active", "created_at")}
@@ -56,6 +56,6 @@ def witnesses(request: HttpRequest) -> HttpResponse:
 @staff_view()
 def retire(request: HttpRequest, pk: int) -> HttpResponse:
     witness = get_object_or_404(Witness, pk=pk, active=True)
-    tlog.retire_witness(witness, by=request.user)
+    log_witnesses.retire_witness(witness, by=request.user)
     messages.success(request, _("The witness is retired."))
     return redirect("control:witnesses")

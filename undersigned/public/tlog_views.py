@@ -7,16 +7,21 @@ of verifiers costs a cache read. The checkpoint changes at most every LOG_CHECKP
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from undersigned.lib import tokens
-from undersigned.statements import caches, tlog
+from undersigned.lib.tlog import client
+from undersigned.public.decorators import same_origin_post
+from undersigned.public.pages import public_statement
+from undersigned.statements import caches, receipts, tlog
+from undersigned.statements import witnesses as log_witnesses
 from undersigned.statements.models import Signature, Statement
 
 TILE_CACHE = "public, max-age=31536000, immutable"
+MAX_RECEIPT = 1000  # characters: a receipt is four short lines
 CHECKPOINT_SECONDS = 5
 
 
@@ -80,7 +85,7 @@ def cosignature(request: HttpRequest, slug: str) -> HttpResponse:
     if not size.isdigit():
         return _text("size: the tree size of the checkpoint you cosigned\n", status=400)
     try:
-        tlog.add_cosignature(statement, int(size), request.POST.get("line", ""))
+        log_witnesses.add_cosignature(statement, int(size), request.POST.get("line", ""))
     except tlog.LogError as error:
         return _text(f"refused: {error}\n", status=400)
     caches.forget_log(slug)
@@ -95,7 +100,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
         found = Signature.objects.filter(manage_token_hash=tokens.token_hash(token)).first()
     if found is None:
         raise Http404("unknown link")
-    made = tlog.receipt_for(found)
+    made = receipts.receipt_for(found)
     if made is None:
         message = _(
             "Your signature is not in the count log yet: it is added within a few minutes "
@@ -105,5 +110,26 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
     else:
         response = _text(made.encode())
         response["Content-Disposition"] = 'attachment; filename="receipt.txt"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def check_receipt(request: HttpRequest, slug: str) -> HttpResponse:
+    """A pasted receipt, checked against the latest checkpoint, without JavaScript. A POST,
+    so the secret stays out of addresses and logs; nothing of it is kept."""
+    statement = public_statement(slug)
+    context: dict[str, object] = {"statement": statement, "posted": request.method == "POST"}
+    if request.method == "POST":
+        text = request.POST.get("receipt", "")[:MAX_RECEIPT]
+        context["receipt"] = text
+        try:
+            context["result"] = receipts.check(statement, client.Receipt.parse(text))
+        except (client.VerifyError, ValueError) as error:  # a bad leaf or base64 is a ValueError
+            context["error"] = str(error)
+    response = render(
+        request, "public/receipt_check.html", context, status=400 if "error" in context else 200
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.lib import proofofwork, tokens
 from undersigned.lib.clientid import client_address
+from undersigned.public import logfigures
 from undersigned.public.admission import admitted
 from undersigned.public.decorators import same_origin_post
 from undersigned.public.forms import ManageForm, SignForm
@@ -213,11 +214,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=2, stale_while_revalidate=30)
 def count(request: HttpRequest, slug: str) -> JsonResponse:
+    """The page's figures (P9: a small one is null, "fewer than suppress_below") and the
+    count log's checkpoint the total matches (public/logfigures.py)."""
     statement = public_statement(slug)
-    counts = counts_for(statement)
-    return JsonResponse(
-        {"counted": counts["counted"], "unverified": counts["unverified"], "goal": statement.goal}
-    )
+    return JsonResponse(logfigures.count_json(statement, counts_for(statement)))
 
 
 @require_safe

@@ -164,12 +164,14 @@ def page(
 # -- The response cache in front of Django ------------------------------------------------
 
 # The URLs a surge hammers: the statement page per language, the count, the open data count,
-# and the embed and its badge (every visit to a page that embeds them asks for them).
+# the embed and its badge (every visit to a page that embeds them asks for them), and the
+# count log that verifiers and witnesses fetch (issue 17: a checkpoint and its tiles).
 _languages = "|".join(code for code, _name in settings.LANGUAGES)
 _slug = "[-a-zA-Z0-9_]+"
 PUBLIC_PATHS = (
     rf"/(?:{_languages})/{_slug}/|/count/{_slug}\.json"
     rf"|/api/v1/statements/{_slug}/counts/|/embed/{_slug}/(?:badge\.svg)?"
+    rf"|/log/{_slug}/(?:checkpoint|count\.json|tile/[-a-z0-9./]+)"
 )
 
 
@@ -183,7 +185,7 @@ def response_query(path: str, query: str) -> str:
     it: the statement page's page number and a source tag the site issued, the embed's
     language. Anything else (?x=1, a made-up ?src=) answers the same, so it must hit the
     same copy rather than miss both caches. The counts read no parameter."""
-    if not query or path.startswith(("/count/", "/api/")):
+    if not query or path.startswith(("/count/", "/api/", "/log/")):
         return ""
     values = parse_qs(query)  # Django reads the last of each, as here
     if path.startswith("/embed/"):

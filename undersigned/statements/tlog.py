@@ -26,12 +26,18 @@ from django.utils import timezone
 
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
-from undersigned.lib.tlog.client import Receipt
 from undersigned.statements import caches
-from undersigned.statements.models import Signature, Statement, StatementVersion, record
-from undersigned.statements.models.tlog import Cosignature, LogCheckpoint, LogLeaf, Witness
+from undersigned.statements.counting import COUNTED_Q, UNVERIFIED_Q
+from undersigned.statements.models import (
+    PaperBatch,
+    Signature,
+    Statement,
+    StatementVersion,
+)
+from undersigned.statements.models.tlog import LogCheckpoint, LogLeaf
 
 MAX_LEAVES_PER_TICK = 5000
+PUBLISHED_SECONDS = 5  # how long what the log publishes is kept in the shared cache
 NO_TEXT = "0" * 64  # the primary text of that version is gone
 PUBLIC_STATES = (Statement.State.PUBLISHED, Statement.State.CLOSED)
 
@@ -62,22 +68,11 @@ def receipt_secret(statement_id: int, signature_id: int) -> bytes:
     return hmac.new(key, f"{statement_id}:{signature_id}".encode(), hashlib.sha256).digest()
 
 
-def receipt_for(signature: Signature) -> Receipt | None:
-    """The signer's receipt: their latest counting leaf and the secret behind its commitment;
-    None until the worker has logged it."""
-    leaf = (
-        LogLeaf.objects.filter(
-            statement_id=signature.statement_id, signature_ref=signature.pk, adds=True
-        )
-        .order_by("-index")
-        .only("index")
-        .first()
-    )
-    if leaf is None:
-        return None
-    statement = Statement.objects.only("slug").get(pk=signature.statement_id)
-    secret = receipt_secret(signature.statement_id, signature.pk)
-    return Receipt(origin(statement), leaf.index, secret)
+def paper_secret(statement_id: int, batch_id: int) -> bytes:
+    """What a paper batch's commitment commits to: it names the batch, so that its undoing
+    names the same one (a batch is not a person: nobody holds a receipt for it)."""
+    key = _derived(b"undersigned paper batches v1")
+    return hmac.new(key, f"{statement_id}:{batch_id}".encode(), hashlib.sha256).digest()
 
 
 def _logged(statement: Statement) -> dict[int, bool]:
@@ -93,9 +88,8 @@ def _logged(statement: Statement) -> dict[int, bool]:
 def _pending(statement: Statement) -> tuple[list[int], list[int], set[int]]:
     """(rows to add, rows to remove, rows logged before): the log against the rows."""
     logged = _logged(statement)
-    counted = set(
-        Signature.objects.filter(statement=statement, counted=True).values_list("id", flat=True)
-    )
+    counting = Signature.objects.filter(COUNTED_Q | UNVERIFIED_Q, statement=statement)
+    counted = set(counting.values_list("id", flat=True))
     live = {ref for ref, adds in logged.items() if adds}
     return sorted(counted - live), sorted(live - counted), set(logged)
 
@@ -119,7 +113,8 @@ def primary_texts(statement: Statement) -> dict[int, str]:
 
 
 def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
-    """(event, signature id, version hash, adds) for each change still to be logged."""
+    """(event, signature id, version hash, adds) for each change of a signature still to be
+    logged: one with an email counts (or is released), one without is "unverified"."""
     to_add, to_remove, seen = _pending(statement)
     to_remove, to_add = to_remove[:MAX_LEAVES_PER_TICK], to_add[:MAX_LEAVES_PER_TICK]
     rows = Signature.objects.filter(id__in=[*to_add, *to_remove]).select_related("version")
@@ -137,7 +132,25 @@ def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
         row = by_id[ref]
         held_back = ref in seen or bool(row.quarantine_reasons)
         text = primary.get(row.version.primary_number, NO_TEXT)
-        yield ("released" if held_back else "counted"), ref, text, True
+        unverified = row.status == Signature.Status.UNVERIFIED
+        yield (
+            ("unverified" if unverified else "released" if held_back else "counted"),
+            ref,
+            text,
+            True,
+        )
+
+
+def _paper_leaves(statement: Statement) -> Iterable[tuple[str, str, int]]:
+    """(event, commitment, number) for each paper batch imported or undone since logged."""
+    rows = LogLeaf.objects.filter(statement=statement, signature_ref__isnull=True)
+    live = dict(rows.order_by("index").values_list("commitment", "adds"))
+    batches = PaperBatch.objects.filter(statement=statement).order_by("id")
+    for batch_id, size, undone_at in batches.values_list("id", "size", "undone_at"):
+        made = countlog.commitment(paper_secret(statement.pk, batch_id))
+        active = undone_at is None and size > 0
+        if active != live.get(made, False):
+            yield (countlog.PAPER if active else countlog.PAPER_UNDONE), made, size
 
 
 def _version_of(entry: bytes | memoryview) -> str:
@@ -151,26 +164,60 @@ def next_index(statement: Statement) -> int:
 
 def append_leaves(statement: Statement, now: dt.datetime | None = None) -> int:
     """Log what changed since the last leaf; returns how many leaves were appended."""
-    now = now or timezone.now()
+    hour = countlog.hour_of(now or timezone.now())
     try:
         with transaction.atomic():
             index = next_index(statement)
             leaves = []
             for event, ref, version, adds in _new_leaves(statement):
-                commitment = countlog.commitment(receipt_secret(statement.pk, ref))
-                entry = countlog.Event(
-                    statement.slug, index, event, version, countlog.hour_of(now), commitment
-                ).encode()
-                leaves.append(LogLeaf(
-                    statement=statement, index=index, entry=entry,
-                    leaf_hash=merkle.leaf_hash(entry), adds=adds,
-                    signature_ref=ref, commitment=commitment,
-                ))  # fmt: skip
+                made = countlog.commitment(receipt_secret(statement.pk, ref))
+                entry = countlog.Event(statement.slug, index, event, version, hour, made)
+                leaves.append(_leaf(statement, entry, adds, ref))
+                index += 1
+            current = max(primary_texts(statement).items(), default=(0, NO_TEXT))[1]
+            for event, made, number in _paper_leaves(statement):
+                entry = countlog.Event(statement.slug, index, event, current, hour, made, number)
+                leaves.append(_leaf(statement, entry, event == countlog.PAPER, None))
                 index += 1
             LogLeaf.objects.bulk_create(leaves)
     except IntegrityError:
         return 0  # another worker appended first; the next tick starts from its leaves
     return len(leaves)
+
+
+def _leaf(statement: Statement, event: countlog.Event, adds: bool, ref: int | None) -> LogLeaf:
+    entry = event.encode()
+    return LogLeaf(
+        statement=statement, index=event.seq, entry=entry, leaf_hash=merkle.leaf_hash(entry),
+        adds=adds, signature_ref=ref, commitment=event.commitment,
+    )  # fmt: skip
+
+
+def _count_moved(statement: Statement, start: int, end: int) -> int:
+    """How much leaves START..END move the published count: a paper batch by its number, and
+    the withdrawal or invalidation of a signature without an email not at all (it was
+    counted apart)."""
+    rows = LogLeaf.objects.filter(statement=statement, index__gte=start, index__lt=end)
+    moved, removed = 0, []
+    for entry, ref in rows.values_list("entry", "signature_ref"):
+        event = countlog.Event.parse(bytes(entry))
+        if event.event in countlog.NUMBERED:
+            moved += event.number if event.event == countlog.PAPER else -event.number
+        elif event.event in countlog.ADDS:
+            moved += 1
+        elif event.event in countlog.REMOVES:
+            removed.append(ref)
+    added = LogLeaf.objects.filter(
+        statement=statement, signature_ref__in=removed, adds=True, index__lt=end
+    ).order_by("index")
+    last_added = {
+        ref: _event_of(entry) for ref, entry in added.values_list("signature_ref", "entry")
+    }
+    return moved - sum(1 for ref in removed if last_added.get(ref) != countlog.UNVERIFIED)
+
+
+def _event_of(entry: bytes | memoryview) -> str:
+    return countlog.Event.parse(bytes(entry)).event
 
 
 def leaf_hashes(statement: Statement, start: int = 0, end: int | None = None) -> list[bytes]:
@@ -229,9 +276,8 @@ def make_checkpoint(statement: Statement, now: dt.datetime | None = None) -> Log
     size = next_index(statement)
     if size == 0 or (latest and latest.size == size):
         return None
-    new_rows = LogLeaf.objects.filter(statement=statement, index__gte=latest.size if latest else 0)
-    count = (latest.count if latest else 0) + sum(
-        1 if adds else -1 for adds in new_rows.filter(index__lt=size).values_list("adds", flat=True)
+    count = (latest.count if latest else 0) + _count_moved(
+        statement, latest.size if latest else 0, size
     )
     root = merkle.root_hash(size, StoredHashes(statement, size))
     text = Checkpoint(origin(statement), size, root).text
@@ -281,79 +327,34 @@ def tile(statement: Statement, path: str) -> bytes:
 
 def published(statement: Statement) -> dict[str, object] | None:
     """What the page and the API say about the log: the latest checkpoint, the count its
-    leaves prove, and who cosigned it (by name only those who chose to be named)."""
+    leaves prove, and who cosigned it (by name only those who chose to be named); and the
+    latest checkpoint any witness cosigned, which trails it while witnesses catch up."""
     latest = latest_checkpoint(statement)
     if latest is None:
         return None
-    cosigners = [c.witness for c in latest.cosignatures.select_related("witness")]
+    witnessed = (
+        LogCheckpoint.objects.filter(statement=statement, cosignatures__isnull=False)
+        .order_by("-size")
+        .first()
+    )
     return {
-        "checkpoint": latest.size,
-        "count": latest.count,
-        "signed_at": latest.created_at.isoformat(),
+        **_described(latest),
+        "witnessed": None if witnessed is None else _described(witnessed),
+    }
+
+
+def _described(checkpoint: LogCheckpoint) -> dict[str, object]:
+    cosigners = [c.witness for c in checkpoint.cosignatures.select_related("witness")]
+    return {
+        "checkpoint": checkpoint.size,
+        "count": checkpoint.count,
+        "signed_at": checkpoint.created_at.isoformat(),
         "witnesses": len(cosigners),
         "named_witnesses": sorted(w.public_name for w in cosigners if w.public_name),
     }
 
 
-def register_witness(vkey: str, public_name: str = "", by: Any = None) -> Witness:
-    """Accept cosignatures by this key from now on (a moderator's act, audited)."""
-    try:
-        verifier = note.Verifier.parse(vkey)
-    except note.NoteError as error:
-        raise LogError(str(error)) from error
-    if verifier.sig_type != note.COSIGNATURE_V1:
-        raise LogError("a witness key is a cosignature key (type 0x04)")
-    with transaction.atomic():
-        witness, _created = Witness.objects.update_or_create(
-            vkey=verifier.vkey, defaults={"public_name": public_name.strip(), "active": True}
-        )
-        record(by, "edit", witness, reason=f"registered witness {verifier.name}")
-    return witness
-
-
-def retire_witness(witness: Witness, by: Any = None) -> None:
-    """Accept no more cosignatures by this key; those published stay published."""
-    with transaction.atomic():
-        witness.active = False
-        witness.save(update_fields=["active"])
-        record(by, "edit", witness, reason="retired witness")
-
-
-def add_cosignature(statement: Statement, size: int, line: str) -> Cosignature:
-    """Accept a registered witness's cosignature of one of our checkpoints, and publish it."""
-    checkpoint = LogCheckpoint.objects.filter(statement=statement, size=size).first()
-    if checkpoint is None:
-        raise LogError("there is no checkpoint of that size")
-    text = Checkpoint(origin(statement), checkpoint.size, bytes(checkpoint.root)).text
-    try:
-        signature = note.split_note(text + "\n" + line.strip() + "\n")[1][0]
-    except note.NoteError as error:
-        raise LogError(str(error)) from error
-    for witness in Witness.objects.filter(active=True):
-        verifier = note.Verifier.parse(witness.vkey)
-        if (verifier.name, verifier.key_id) != (signature.name, signature.key_id):
-            continue
-        timestamp = verifier.verify(text.encode(), signature.payload)
-        if timestamp is None or verifier.sig_type != note.COSIGNATURE_V1:
-            raise LogError("the cosignature does not verify")
-        return _store_cosignature(checkpoint, witness, signature.line, timestamp)
-    raise LogError("no registered witness has this key")
-
-
-def _store_cosignature(
-    checkpoint: LogCheckpoint, witness: Witness, line: str, timestamp: int
-) -> Cosignature:
-    with transaction.atomic():
-        checkpoint = LogCheckpoint.objects.select_for_update().get(pk=checkpoint.pk)
-        cosignature, created = Cosignature.objects.get_or_create(
-            checkpoint=checkpoint,
-            witness=witness,
-            defaults={
-                "line": line.strip(),
-                "signed_at": dt.datetime.fromtimestamp(timestamp, dt.UTC),
-            },
-        )
-        if created:
-            checkpoint.note = note.add_signature_lines(checkpoint.note, [line])
-            checkpoint.save(update_fields=["note"])
-    return cosignature
+def published_cached(statement: Statement) -> dict[str, Any] | None:
+    """published(), through the shared cache for PUBLISHED_SECONDS: what the statement page,
+    /count/, the API and the log's count.json read (a new cosignature forgets it)."""
+    return caches.log_count(statement.slug, PUBLISHED_SECONDS, lambda: published(statement))

@@ -18,6 +18,7 @@ from undersigned.test.factories import (
     totp_device,
 )
 from undersigned.test.live import (
+    EXACT_COUNTS,
     LINK_RE,
     RELAXED_LIMITS,
     Answer,
@@ -31,6 +32,7 @@ from undersigned.test.live import (
 )
 
 __all__ = [
+    "EXACT_COUNTS",
     "LINK_RE",
     "PASSWORD",
     "RELAXED_LIMITS",

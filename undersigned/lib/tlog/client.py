@@ -252,7 +252,8 @@ class Receipt:
 
     @classmethod
     def parse(cls, text: str) -> Receipt:
-        lines = text.strip().split("\n")
+        # Pasted into a form, the lines come back with CRLF endings (and often stray spaces).
+        lines = [line.strip() for line in text.strip().splitlines()]
         if len(lines) != 4 or lines[0] != "undersigned receipt v1" or not lines[2].isdigit():
             raise VerifyError("this is not an undersigned receipt")
         return cls(lines[1], int(lines[2]), base64.b64decode(lines[3]))

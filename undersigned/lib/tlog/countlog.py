@@ -5,16 +5,18 @@ An entry is a few lines of ASCII text, so that anyone can read a bundle with a h
     undersigned/count-event/v1
     statement <slug>
     seq <leaf index>
-    event counted|withdrawn|invalidated|released|paper
+    event counted|withdrawn|invalidated|released|unverified|paper|paper-undone
     version <content hash of the primary-language text the signer's text says the same as>
     hour <YYYY-MM-DDTHH, UTC>
     commitment <hex SHA-256 of a per-signature secret>
-    number <paper signatures in the batch>        (paper batches only)
+    number <paper signatures in the batch>        (paper and paper-undone only)
 
 Nothing in it names a signer: no email, no name, no keyed hash of either, no country, and
 no time finer than the hour. The commitment lets a signer who holds its secret (a receipt)
 find their own leaf, and lets anyone see that a withdrawal removes a signature that was
-counted before.
+counted before. A paper batch's commitment stands for the batch (its undoing names the same
+one); a signature without an email ("unverified") is counted apart, as the page shows it,
+and a withdrawal or invalidation of one lowers that count, not the total.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from dataclasses import dataclass
 HEADER = "undersigned/count-event/v1"
 ADDS = ("counted", "released")
 REMOVES = ("withdrawn", "invalidated")
+UNVERIFIED = "unverified"
 PAPER = "paper"
-EVENTS = (*ADDS, *REMOVES, PAPER)
+PAPER_UNDONE = "paper-undone"
+NUMBERED = (PAPER, PAPER_UNDONE)
+EVENTS = (*ADDS, *REMOVES, UNVERIFIED, *NUMBERED)
+REMOVED_UNVERIFIED = "unverified removed"  # a tally of recount's, never an event
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HOUR = re.compile(r"\d{4}-\d\d-\d\dT\d\d")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
@@ -69,7 +75,7 @@ class Event:
             f"hour {self.hour}",
             f"commitment {self.commitment}",
         ]
-        if self.event == PAPER:
+        if self.event in NUMBERED:
             lines.append(f"number {self.number}")
         return ("\n".join(lines) + "\n").encode("ascii")
 
@@ -81,7 +87,7 @@ class Event:
             and _HEX64.fullmatch(self.version)
             and _HOUR.fullmatch(self.hour)
             and _HEX64.fullmatch(self.commitment)
-            and (self.number > 0 if self.event == PAPER else self.number == 0)
+            and (self.number > 0 if self.event in NUMBERED else self.number == 0)
         )
         if not ok:
             raise CountLogError(f"malformed count event {self!r}")
@@ -95,7 +101,7 @@ class Event:
         if lines[0] != HEADER or lines[-1] != "":
             raise CountLogError("not an undersigned count event")
         values = dict(line.partition(" ")[::2] for line in lines[1:-1])
-        expected = _FIELDS + (("number",) if values.get("event") == PAPER else ())
+        expected = _FIELDS + (("number",) if values.get("event") in NUMBERED else ())
         if tuple(values) != expected or len(lines) != len(expected) + 2:
             raise CountLogError("an entry has exactly the documented lines, in order")
         seq, number = values["seq"], values.get("number", "0")
@@ -113,52 +119,65 @@ class Event:
 
 @dataclass(frozen=True)
 class Tally:
+    """The count (counted - withdrawn - invalidated + released + paper, where withdrawn and
+    invalidated are of signatures with an email and paper is net of undone batches) and,
+    apart, the unverified signatures that still count."""
+
     count: int
     counted: int
     withdrawn: int
     invalidated: int
     released: int
     paper: int
+    unverified: int = 0
 
 
 def recount(entries: Sequence[bytes], statement: str) -> Tally:
-    """The count the log proves: counted - withdrawn - invalidated + released + paper.
+    """The count the log proves, and the unverified count beside it.
 
     Also checks that the log tells a coherent story: leaf N says it is leaf N, every leaf is
     about this statement, a signature is only removed while it counts and only added while it
-    does not, and a paper batch is added once.
+    does not, and a paper batch is undone only while it counts, by its own number.
     """
-    live: set[str] = set()
-    seen_paper: set[str] = set()
-    totals = dict.fromkeys(EVENTS, 0)
+    live: dict[str, str] = {}
+    papers: dict[str, int] = {}
+    totals = dict.fromkeys((*EVENTS, REMOVED_UNVERIFIED), 0)
     for index, data in enumerate(entries):
         event = Event.parse(data)
         if event.seq != index:
             raise CountLogError(f"leaf {index} says it is leaf {event.seq}")
         if event.statement != statement:
             raise CountLogError(f"leaf {index} is about {event.statement!r}, not {statement!r}")
-        _apply(event, index, live, seen_paper)
-        totals[event.event] += event.number if event.event == PAPER else 1
+        kind = _apply(event, index, live, papers)
+        totals[kind] += event.number if event.event in NUMBERED else 1
+    paper = totals[PAPER] - totals[PAPER_UNDONE]
     count = (
         totals["counted"] - totals["withdrawn"] - totals["invalidated"]
-        + totals["released"] + totals[PAPER]
+        + totals["released"] + paper
     )  # fmt: skip
+    unverified = sum(1 for kind in live.values() if kind == UNVERIFIED)
     return Tally(
         count, totals["counted"], totals["withdrawn"], totals["invalidated"],
-        totals["released"], totals[PAPER],
+        totals["released"], paper, unverified,
     )  # fmt: skip
 
 
-def _apply(event: Event, index: int, live: set[str], seen_paper: set[str]) -> None:
-    if event.event == PAPER:
-        if event.commitment in seen_paper:
-            raise CountLogError(f"leaf {index} adds a paper batch a second time")
-        seen_paper.add(event.commitment)
-    elif event.event in ADDS:
-        if event.commitment in live:
-            raise CountLogError(f"leaf {index} counts a signature that already counts")
-        live.add(event.commitment)
-    else:
+def _apply(event: Event, index: int, live: dict[str, str], papers: dict[str, int]) -> str:
+    """Apply EVENT to what counts; the total it moves (an unverified one's removal moves
+    none of the total's)."""
+    if event.event in NUMBERED:
+        if (event.event == PAPER) == (event.commitment in papers):
+            raise CountLogError(f"leaf {index} adds or undoes a paper batch out of turn")
+        if event.event == PAPER:
+            papers[event.commitment] = event.number
+        elif papers.pop(event.commitment) != event.number:
+            raise CountLogError(f"leaf {index} undoes a paper batch by another number")
+        return event.event
+    if event.event in REMOVES:
         if event.commitment not in live:
             raise CountLogError(f"leaf {index} removes a signature that does not count")
-        live.discard(event.commitment)
+        return event.event if live.pop(event.commitment) != UNVERIFIED else REMOVED_UNVERIFIED
+    if event.commitment in live:
+        raise CountLogError(f"leaf {index} counts a signature that already counts")
+    live[event.commitment] = UNVERIFIED if event.event == UNVERIFIED else "counted"
+    return event.event

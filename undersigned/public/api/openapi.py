@@ -102,6 +102,27 @@ SCHEMAS["Counts"] = _obj(
             }
         ),
         "suppress_below": {"type": "integer"},
+        "log": {"anyOf": [_ref("LogReference"), {"type": "null"}]},
+    }
+)
+# Issue 17: the count log's checkpoint the total (confirmed + paper) matches; null while the
+# total is "fewer than" or before the first checkpoint. Cosigned: the latest a witness signed.
+_COSIGNED = _obj(
+    {
+        "tree_size": {"type": "integer"},
+        "signed_at": {"type": "string", "format": "date-time"},
+        "witnesses": {"type": "integer"},
+        "named_witnesses": _list({"type": "string"}),
+    }
+)
+SCHEMAS["LogReference"] = _obj(
+    {
+        "tree_size": {"type": "integer"},
+        "count": {"type": "integer"},
+        "signed_at": {"type": "string", "format": "date-time"},
+        "matches": {"type": "boolean"},
+        "checkpoint": {"type": "string"},
+        "witnessed": {"anyOf": [_COSIGNED, {"type": "null"}]},
     }
 )
 SCHEMAS["Countries"] = _obj(

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 
-from undersigned.public import aggregates
+from undersigned.public import aggregates, logfigures
 from undersigned.public import signers as signer_pages
 from undersigned.public.api.openapi import document
 from undersigned.public.pages import approved_organisations, counts_for, public_statement
@@ -169,7 +169,8 @@ def statement(request: HttpRequest, slug: str) -> dict[str, Any]:
 @endpoint
 def counts(request: HttpRequest, slug: str) -> dict[str, Any]:
     found = _statement(slug)
-    headline = aggregates.headline(found, counts_for(found))
+    counts = counts_for(found)
+    headline = aggregates.headline(found, counts)
     by_version, known = aggregates.versions(found)
     return {
         **{name: figure.as_json() for name, figure in headline.items()},
@@ -192,6 +193,8 @@ def counts(request: HttpRequest, slug: str) -> dict[str, Any]:
             "other": by_version.other.as_json(),
         },
         "suppress_below": aggregates.threshold(),
+        # Issue 17: the checkpoint of the count log that the total (confirmed + paper) matches.
+        "log": logfigures.log_reference(found, logfigures.total(counts)),
     }
 
 

@@ -1,5 +1,5 @@
-"""Published counts in templates: {{ figure|figure }}, {{ figure|signatures }} and
-{% confirmed statement as figure %}."""
+"""Published counts in templates: {{ figure|figure }}, {{ figure|signatures }},
+{% confirmed statement as figure %} and {% count_log statement as log %}."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django import template
 
 from undersigned.lib import suppression
 from undersigned.lib.suppression import Figure
-from undersigned.public import aggregates, wording
+from undersigned.public import aggregates, logfigures, wording
 from undersigned.public.pages import counts_for
+from undersigned.statements import receipts
 
 register = template.Library()
 register.filter("figure", wording.figure)
@@ -34,3 +35,25 @@ def published(statement: Any) -> dict[str, Any]:
     paper = suppression.public_count(counts.get("paper", 0), aggregates.threshold())
     figures["paper_and_total"] = not figures["confirmed"].suppressed and not paper.suppressed
     return figures
+
+
+@register.simple_tag
+def count_log(statement: Any) -> dict[str, Any] | None:
+    """The count log's checkpoint the page's total matches, with its witnesses; None while
+    the total is "fewer than" (P9) or before the first checkpoint. From the shared cache."""
+    reference = logfigures.log_reference(statement, logfigures.total(counts_for(statement)))
+    if reference is None:
+        return None
+    witnessed = reference["witnessed"]
+    return {
+        **reference,
+        "when": logfigures.when(reference["signed_at"]),
+        "witnessed": witnessed and {**witnessed, "when": logfigures.when(witnessed["signed_at"])},
+    }
+
+
+@register.simple_tag
+def receipt_ready(signature: Any) -> bool:
+    """Whether a signer's leaf is in a checkpoint, so that a receipt can be checked (the
+    manage page, which is never cached, asks; two small indexed queries)."""
+    return receipts.receipt_for(signature) is not None

@@ -159,3 +159,39 @@ def test_go_sumdb_verifies_the_log_the_site_serves(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"equals the checkpoint root at size {size}" in result.stdout
     assert f"of all {size} entries" in result.stdout and "cosignature v1 by ngo" in result.stdout
+
+
+def test_the_receipt_page_checks_a_pasted_receipt_without_javascript() -> None:
+    _statement, tokens = logged_statement()
+    manage = Client().get(f"/en/manage/{tokens[1]}/").content.decode()
+    assert 'href="receipt/"' in manage
+    pasted = Client().get(f"/en/manage/{tokens[1]}/receipt/").content.decode()
+    form = Client().get("/log/stop-the-war/receipt/")
+    assert form.status_code == 200 and form["Cache-Control"] == "no-store"
+    answer = Client().post("/log/stop-the-war/receipt/", {"receipt": pasted})
+    assert answer.status_code == 200
+    assert "The receipt checks out" in answer.content.decode()
+    assert "Your signature counts." in answer.content.decode()
+
+
+def test_the_receipt_page_says_a_withdrawal_and_refuses_another_secret() -> None:
+    statement, tokens = logged_statement()
+    pasted = Client().get(f"/en/manage/{tokens[0]}/receipt/").content.decode()
+    Client().post(f"/en/manage/{tokens[0]}/", {"action": "withdraw"})
+    tlog.tick(timezone.now() + dt.timedelta(seconds=61))
+    answer = Client().post("/log/stop-the-war/receipt/", {"receipt": pasted}).content.decode()
+    assert "removed this signature from the count" in answer
+    forged = pasted.replace(pasted.split("\n")[3], "c2VjcmV0")
+    refused = Client().post("/log/stop-the-war/receipt/", {"receipt": forged})
+    assert refused.status_code == 400
+    assert "not the receipt&#x27;s secret" in refused.content.decode()
+    garbage = Client().post("/log/stop-the-war/receipt/", {"receipt": "hello"})
+    assert garbage.status_code == 400
+
+
+def test_before_its_checkpoint_the_manage_page_says_the_receipt_comes_later() -> None:
+    statement = make_statement()
+    _signature, token = signed(statement, 1)
+    page = Client().get(f"/en/manage/{token}/").content.decode()
+    assert "will be available here after the next checkpoint" in page
+    assert 'href="receipt/"' not in page

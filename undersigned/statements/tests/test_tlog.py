@@ -9,6 +9,7 @@ from django.utils import timezone
 from undersigned.lib.tlog import countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import open_checkpoint
 from undersigned.statements import services, tlog
+from undersigned.statements import witnesses as log_witnesses
 from undersigned.statements.models import LogCheckpoint, LogLeaf, Signature, Statement, Witness
 from undersigned.test import make_statement
 
@@ -129,8 +130,8 @@ def test_a_registered_witness_cosignature_is_published_with_the_checkpoint() -> 
     Witness.objects.create(vkey=witness.verifier.vkey, public_name="NGO")
     text = checkpoint.note.split("\n\n")[0] + "\n"
     line = witness.signature_line(text.encode(), timestamp=1_764_000_000)
-    tlog.add_cosignature(statement, checkpoint.size, line)
-    tlog.add_cosignature(statement, checkpoint.size, line)  # idempotent
+    log_witnesses.add_cosignature(statement, checkpoint.size, line)
+    log_witnesses.add_cosignature(statement, checkpoint.size, line)  # idempotent
     checkpoint.refresh_from_db()
     opened = note.open_note(checkpoint.note, [witness.verifier])
     assert opened.verified[witness.verifier] == 1_764_000_000
@@ -145,12 +146,12 @@ def test_an_unregistered_or_forged_cosignature_is_refused() -> None:
     stranger = note.Signer.generate("ngo.example/witness", note.COSIGNATURE_V1)
     line = stranger.signature_line(b"anything\n", timestamp=1)
     with pytest.raises(tlog.LogError, match="no registered witness"):
-        tlog.add_cosignature(statement, checkpoint.size, line)
+        log_witnesses.add_cosignature(statement, checkpoint.size, line)
     Witness.objects.create(vkey=stranger.verifier.vkey)
     with pytest.raises(tlog.LogError, match="does not verify"):
-        tlog.add_cosignature(statement, checkpoint.size, line)
+        log_witnesses.add_cosignature(statement, checkpoint.size, line)
     with pytest.raises(tlog.LogError, match="no checkpoint"):
-        tlog.add_cosignature(statement, 99, line)
+        log_witnesses.add_cosignature(statement, 99, line)
 
 
 def test_racing_workers_never_double_a_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,3 +208,57 @@ def test_a_leaf_names_the_primary_text_not_the_language_the_signer_read() -> Non
     english = statement.versions.get(language="en").content_hash
     ukrainian = statement.versions.get(language="uk").content_hash
     assert version == english != ukrainian
+
+
+PAPER_HEADER = "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
+
+
+def test_paper_batches_and_their_undo_are_leaves_and_the_recount_is_the_page_total() -> None:
+    from undersigned.public.pages import counts_for
+    from undersigned.statements import paper
+
+    statement = make_statement()
+    for i in range(3):
+        sign(statement, i)
+    rows = "".join(f"00{i},Paper Person{i},,UA,,,4,\n" for i in range(1, 6))
+    first = paper.import_rows(statement, paper.parse(PAPER_HEADER + rows)).batch
+    paper.import_rows(statement, paper.parse(PAPER_HEADER + "0099,Other,,UA,,,4,\n"))
+    assert tlog.append_leaves(statement) == 3 + 2
+    assert tlog.append_leaves(statement) == 0
+    assert first is not None
+    paper.undo(first)
+    assert tlog.append_leaves(statement) == 1
+    events = [countlog.Event.parse(e) for e in entries(statement)]
+    assert [(e.event, e.number) for e in events[3:]] == [
+        ("paper", 5),
+        ("paper", 1),
+        ("paper-undone", 5),
+    ]
+    tally = countlog.recount(entries(statement), statement.slug)
+    counts = counts_for(statement)
+    assert tally.count == counts["counted"] + counts["paper"] == 4
+    checkpoint = tlog.make_checkpoint(statement)
+    assert checkpoint is not None and checkpoint.count == tally.count
+
+
+def test_signatures_without_an_email_are_leaves_counted_apart() -> None:
+    statement = make_statement(allow_no_email=True)
+    sign(statement, 1)
+    lone = [
+        Signature.sign(statement, language="en", name=f"Lone {i}", email="", country="UA")[0]
+        for i in range(3)
+    ]
+    assert all(row is not None for row in lone)
+    assert tlog.append_leaves(statement) == 4
+    assert countlog.Event.parse(entries(statement)[3]).event == "unverified"
+    services.invalidate(
+        statement,
+        criteria=services.Criteria(since=lone[2].created_at),
+        reason="bots",  # type: ignore[union-attr]
+    )
+    assert tlog.append_leaves(statement) == 1
+    tally = countlog.recount(entries(statement), statement.slug)
+    assert (tally.count, tally.unverified, tally.invalidated) == (1, 2, 0)
+    assert statement.counts()["unverified"] == 2
+    checkpoint = tlog.make_checkpoint(statement)
+    assert checkpoint is not None and checkpoint.count == 1

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from undersigned.lib.tlog import note
 from undersigned.statements import tlog
+from undersigned.statements import witnesses as log_witnesses
 from undersigned.statements.models import Witness
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError("give the witness's verifier key")
         try:
             if action == "add":
-                witness = tlog.register_witness(vkey, opts["public_name"])
+                witness = log_witnesses.register_witness(vkey, opts["public_name"])
                 self.stdout.write(f"witness {witness.vkey.split('+')[0]} registered")
                 return
             verifier = note.Verifier.parse(vkey)
@@ -40,5 +41,5 @@ class Command(BaseCommand):
         found = Witness.objects.filter(vkey=verifier.vkey).first()
         if found is None:
             raise CommandError("no such witness")
-        tlog.retire_witness(found)
+        log_witnesses.retire_witness(found)
         self.stdout.write(f"witness {verifier.name} retired")

@@ -174,6 +174,7 @@ def test_a_receipt_proves_counted_then_withdrawn() -> None:
     status = client.check_receipt(published.log, published.signer.verifier, receipt)
     assert status.removed_by is not None and status.removed_by.event == "withdrawn"
     assert Receipt.parse(receipt.encode()) == receipt
+    assert Receipt.parse(" " + receipt.encode().replace("\n", " \r\n")) == receipt
 
 
 def test_a_receipt_with_another_secret_is_refused() -> None:

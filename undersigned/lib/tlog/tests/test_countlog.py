@@ -72,13 +72,32 @@ def test_recount_is_counted_minus_removed_plus_released_and_paper() -> None:
     assert (tally.counted, tally.withdrawn, tally.invalidated) == (3, 1, 1)
 
 
+def test_an_undone_paper_batch_leaves_the_count_and_unverified_ones_are_counted_apart() -> None:
+    entries = [
+        event(0, "counted", b"a"),
+        event(1, "paper", b"batch-1", number=40),
+        event(2, "paper", b"batch-2", number=7),
+        event(3, "unverified", b"u1"),
+        event(4, "unverified", b"u2"),
+        event(5, "paper-undone", b"batch-1", number=40),
+        event(6, "invalidated", b"u1"),
+    ]
+    tally = countlog.recount([e.encode() for e in entries], "war-stop")
+    assert (tally.count, tally.paper, tally.unverified) == (1 + 7, 7, 1)
+    assert tally.invalidated == 0  # an unverified one's removal does not touch the total
+    assert Event.parse(entries[5].encode()).number == 40
+
+
 @pytest.mark.parametrize(
     ("entries", "message"),
     [
         ([event(0, "counted", b"a"), event(2, "counted", b"b")], "says it is leaf 2"),
         ([event(0, "counted", b"a"), event(1, "counted", b"a")], "already counts"),
         ([event(0, "withdrawn", b"a")], "does not count"),
-        ([event(0, "paper", b"p", 5), event(1, "paper", b"p", 5)], "second time"),
+        ([event(0, "paper", b"p", 5), event(1, "paper", b"p", 5)], "out of turn"),
+        ([event(0, "paper-undone", b"p", 5)], "out of turn"),
+        ([event(0, "paper", b"p", 5), event(1, "paper-undone", b"p", 4)], "another number"),
+        ([event(0, "unverified", b"u"), event(1, "counted", b"u")], "already counts"),
     ],
 )
 def test_an_incoherent_story_is_refused(entries: list[Event], message: str) -> None:

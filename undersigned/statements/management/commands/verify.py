@@ -78,6 +78,7 @@ class Command(BaseCommand):
             f"OK {verified.checkpoint.origin}: {size} leaves, signed by the log; count "
             f"{tally.count} = {tally.counted} counted - {tally.withdrawn} withdrawn - "
             f"{tally.invalidated} invalidated + {tally.released} released + {tally.paper} paper"
+            f"; and, counted apart, {tally.unverified} unverified (without an email)"
         )
         self.stdout.write(f"consistent with {seen_before} checkpoint(s) seen before")
         names = ", ".join(f"{n} (at {t})" for n, t in sorted(verified.witnesses.items()))
