@@ -3,7 +3,9 @@
 In a surge past what the machine can write, queueing every submission only makes every
 signer wait, until their browsers give up while their signatures are still written behind
 them (issue 14, item 7). Instead each server process lets at most SIGN_MAX_IN_FLIGHT
-submissions in at once and answers the others at once with `503 Service Unavailable`,
+submissions in at once; another waits for a free slot for at most a quarter of the budget
+(a burst of signers that the process clears in milliseconds is served, not refused), and
+past that is answered with `503 Service Unavailable`,
 `Retry-After` and a short page in the signer's language saying that nothing they entered
 was kept and to send the form again in a moment. An admitted submission must reach its
 write within SIGN_BUDGET_MS of reaching the application (lib/deadline.py: the SQLite write
@@ -55,21 +57,28 @@ class Slots:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
         self.taken = 0
         self.refused = 0
         self._logged = 0.0
 
-    def take(self, limit: int) -> bool:
-        with self._lock:
-            if self.taken >= limit:
-                self.refused += 1
-                return False
+    def take(self, limit: int, wait: float = 0.0) -> bool:
+        """A slot, waiting up to WAIT seconds for one to be given back."""
+        with self._freed:
+            end = time.monotonic() + wait
+            while self.taken >= limit:
+                left = end - time.monotonic()
+                if left <= 0:
+                    self.refused += 1
+                    return False
+                self._freed.wait(left)
             self.taken += 1
             return True
 
     def give_back(self) -> None:
-        with self._lock:
+        with self._freed:
             self.taken -= 1
+            self._freed.notify()
 
     def note_refusal(self, why: str) -> None:
         """Say in the log, at most every LOG_EVERY_SECONDS, how many were turned away."""
@@ -88,6 +97,11 @@ class Slots:
             settings.SIGN_MAX_IN_FLIGHT,
             settings.SIGN_BUDGET_MS,
         )
+
+
+def queue_seconds() -> float:
+    """How long a submission may wait for a slot: a quarter of its budget."""
+    return float(settings.SIGN_BUDGET_MS) / 4000
 
 
 slots = Slots()
@@ -120,7 +134,7 @@ def admitted(what: str) -> Callable[[View], View]:
             if request.META.get(REFUSE):
                 return busy(request, slug, what)  # for Admission to keep and replay
             mine = not request.META.get(ADMITTED)  # else the WSGI layer holds the slot
-            if mine and not slots.take(settings.SIGN_MAX_IN_FLIGHT):
+            if mine and not slots.take(settings.SIGN_MAX_IN_FLIGHT, queue_seconds()):
                 slots.note_refusal("busy")
                 return busy(request, slug, what)
             try:
@@ -165,7 +179,7 @@ class Admission:
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") != "POST" or not SUBMISSION_PATHS.fullmatch(path):
             return self.app(environ, start_response)
-        if not slots.take(settings.SIGN_MAX_IN_FLIGHT):
+        if not slots.take(settings.SIGN_MAX_IN_FLIGHT, queue_seconds()):
             slots.note_refusal("busy")
             return self._refuse(environ, start_response, path)
         environ[ADMITTED] = True

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from undersigned.test.live import LiveSite
+
+T = TypeVar("T")
 
 SLUG = "solidarity-against-war"
 TIMEOUT = 10.0  # a request unanswered after this long counts as a timeout
@@ -232,11 +237,18 @@ async def warm_up(site: LiveSite, seconds: float = 3.0, clients: int = 8) -> Non
     await asyncio.gather(*(loop() for _ in range(clients)))
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: the browser tests' sync Playwright leaves an event
+    loop running in the main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run(site: LiveSite, ratio: float = 4.0, seconds: float = 20.0) -> Figures:
     started = time.monotonic()
     figures = Figures()
-    asyncio.run(warm_up(site))
-    figures.capacity = asyncio.run(capacity(site))
-    asyncio.run(offer(site, figures, ratio * figures.capacity, seconds))
+    _run(warm_up(site))
+    figures.capacity = _run(capacity(site))
+    _run(offer(site, figures, ratio * figures.capacity, seconds))
     figures.seconds = time.monotonic() - started
     return figures
