@@ -9,8 +9,12 @@ from pathlib import Path
 
 
 def children(pid: int) -> list[int]:
+    try:  # a process can die (killed, restarted) while its /proc folder is read
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    for task in tasks:
         try:
             found += [int(p) for p in (task / "children").read_text().split()]
         except OSError:
