@@ -65,7 +65,21 @@ function request()
   return wrk.request()
 end
 
+-- A signer refused by admission control (503 + Retry-After: 2) waits before sending again,
+-- as the page asks: an instant resend would measure a retry storm, not the capacity. wrk
+-- asks delay() before each request of this thread, so the next connection to send waits.
+local owed = 0
+
+function delay()
+  if owed > 0 then
+    owed = owed - 1
+    return 2000
+  end
+  return 0
+end
+
 function response(status, headers, body)
+  if status == 503 and (headers["retry-after"] or headers["Retry-After"]) then owed = owed + 1 end
   if status == 200 then c200 = c200 + 1
   elseif status == 302 then c302 = c302 + 1
   elseif status >= 500 then c5xx = c5xx + 1

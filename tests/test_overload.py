@@ -21,6 +21,7 @@ from undersigned.test.overload import SLUG, Figures, run
 
 RATIO, SECONDS = 4.0, 20.0
 ANSWER_WITHIN, RECOVER_WITHIN = 2.0, 1.0
+LAG_WITHIN = 0.5  # how late the client may send, at the 99th percentile
 
 
 def redis_url() -> str:
@@ -65,6 +66,7 @@ def test_four_times_capacity_is_answered_quickly_and_loses_nothing(
         print(f"\n{figures.line(database)}")
     assert figures.capacity > 20, "the server signed almost nothing: not a measurement"
     assert figures.offered_rate >= 0.9 * RATIO * figures.capacity, "the client fell behind"
+    assert figures.lag_p99 <= LAG_WITHIN, "the client sent late: the load was not offered"
     statuses = {o.status for o in figures.outcomes}
     assert len(figures.outcomes) == figures.sent
     assert {o.status for o in figures.of("sign")} <= {302, 503}, statuses

@@ -372,13 +372,13 @@ TRENDING_ALERT_MIN = env_int("TRENDING_ALERT_MIN", 30)
 TRENDING_RETENTION_DAYS = env_int("TRENDING_RETENTION_DAYS", 14)
 # Days a signature keeps the rotating client hash that bulk invalidation can match.
 ABUSE_RETENTION_DAYS = env_int("ABUSE_RETENTION_DAYS", 7)
-
 SERVE_HOST, SERVE_PORT = env("SERVE_HOST", "127.0.0.1"), env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
-SERVE_THREADS = env_int("SERVE_THREADS", 8)  # so admission sees the queue (public/admission.py)
-# Admission control: submissions in hand at once per process, and ms each may take to be written.
-SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 2)
+SERVE_THREADS = env_int("SERVE_THREADS", 4)  # so admission sees the queue (public/admission.py)
+# Admission control, per process: submissions in hand, ms to be written, waiting for a slot.
+SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 1)
 SIGN_BUDGET_MS = env_int("SIGN_BUDGET_MS", 1000)
+SIGN_MAX_WAITING = env_int("SIGN_MAX_WAITING", max(0, SERVE_THREADS - SIGN_MAX_IN_FLIGHT - 2))
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING: dict[str, object] = {

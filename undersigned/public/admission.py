@@ -3,9 +3,10 @@
 In a surge past what the machine can write, queueing every submission only makes every
 signer wait, until their browsers give up while their signatures are still written behind
 them (issue 14, item 7). Instead each server process lets at most SIGN_MAX_IN_FLIGHT
-submissions in at once; another waits for a free slot for at most a quarter of the budget
-(a burst of signers that the process clears in milliseconds is served, not refused), and
-past that is answered with `503 Service Unavailable`,
+submissions in at once; up to SIGN_MAX_WAITING others wait for a free slot for at most a
+quarter of the budget (a burst of signers that the process clears in milliseconds is
+served, not refused), and past that, or when that many already wait, it is answered at once
+with `503 Service Unavailable`,
 `Retry-After` and a short page in the signer's language saying that nothing they entered
 was kept and to send the form again in a moment. An admitted submission must reach its
 write within SIGN_BUDGET_MS of reaching the application (lib/deadline.py: the SQLite write
@@ -16,7 +17,11 @@ INSERT has committed, the signer is always acknowledged.
 
 The statement page and the count are not admitted here: they are answered from the
 response cache in front of Django (statements/caches.py), which a surge of submissions
-does not slow down much, as no submission waits in a queue for long.
+does not slow down much, as no submission waits in a queue for long. Waiting is bounded in
+number as well as in time because each waiter holds one of the server's threads: with every
+thread waiting, requests queue inside granian, where no budget is counted and a refusal
+takes as long as a signature (the overload suite saw 1.5 s answers and 48 refusals at four
+times the capacity). With the bound, threads stay free to refuse and to serve the page.
 """
 
 from __future__ import annotations
@@ -59,19 +64,31 @@ class Slots:
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self.taken = 0
+        self.waiting = 0
         self.refused = 0
         self._logged = 0.0
 
-    def take(self, limit: int, wait: float = 0.0) -> bool:
-        """A slot, waiting up to WAIT seconds for one to be given back."""
+    def take(self, limit: int, wait: float = 0.0, max_waiting: int | None = None) -> bool:
+        """A slot, waiting up to WAIT seconds for one to be given back, unless MAX_WAITING
+        others already wait (None: no bound)."""
         with self._freed:
+            if self.taken < limit:
+                self.taken += 1
+                return True
+            if max_waiting is not None and self.waiting >= max_waiting:
+                self.refused += 1
+                return False
             end = time.monotonic() + wait
-            while self.taken >= limit:
-                left = end - time.monotonic()
-                if left <= 0:
-                    self.refused += 1
-                    return False
-                self._freed.wait(left)
+            self.waiting += 1
+            try:
+                while self.taken >= limit:
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        self.refused += 1
+                        return False
+                    self._freed.wait(left)
+            finally:
+                self.waiting -= 1
             self.taken += 1
             return True
 
@@ -104,6 +121,11 @@ def queue_seconds() -> float:
     return float(settings.SIGN_BUDGET_MS) / 4000
 
 
+def take_slot() -> bool:
+    """This process's slot for one submission, as the settings allow (see above)."""
+    return slots.take(settings.SIGN_MAX_IN_FLIGHT, queue_seconds(), settings.SIGN_MAX_WAITING)
+
+
 slots = Slots()
 
 
@@ -134,7 +156,7 @@ def admitted(what: str) -> Callable[[View], View]:
             if request.META.get(REFUSE):
                 return busy(request, slug, what)  # for Admission to keep and replay
             mine = not request.META.get(ADMITTED)  # else the WSGI layer holds the slot
-            if mine and not slots.take(settings.SIGN_MAX_IN_FLIGHT, queue_seconds()):
+            if mine and not take_slot():
                 slots.note_refusal("busy")
                 return busy(request, slug, what)
             try:
@@ -179,7 +201,7 @@ class Admission:
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") != "POST" or not SUBMISSION_PATHS.fullmatch(path):
             return self.app(environ, start_response)
-        if not slots.take(settings.SIGN_MAX_IN_FLIGHT, queue_seconds()):
+        if not take_slot():
             slots.note_refusal("busy")
             return self._refuse(environ, start_response, path)
         environ[ADMITTED] = True

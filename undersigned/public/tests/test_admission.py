@@ -209,3 +209,24 @@ def test_in_front_of_django_a_refusal_replays_the_page_without_django(full: None
     assert "no-store" in headers["Cache-Control"] and "Content-Security-Policy" in headers
     assert "Ваш підпис не записано" in body.decode()
     assert nothing_written()
+
+
+def test_past_the_waiters_bound_a_submission_is_refused_at_once() -> None:
+    slots = admission.Slots()
+    assert slots.take(1)
+    waiter = threading.Thread(target=slots.take, args=(1, 2.0, 1))
+    waiter.start()
+    while slots.waiting < 1:  # the one waiter allowed is waiting
+        time.sleep(0.001)
+    started = time.monotonic()
+    assert not slots.take(1, 2.0, 1)  # a second would hold another thread: refused
+    assert time.monotonic() - started < 0.5
+    slots.give_back()  # the waiter takes the slot
+    waiter.join(5)
+    assert slots.taken == 1 and slots.waiting == 0
+
+
+def test_by_default_the_waiters_leave_two_threads_free() -> None:
+    threads = admission.settings.SERVE_THREADS
+    free = threads - admission.settings.SIGN_MAX_IN_FLIGHT - admission.settings.SIGN_MAX_WAITING
+    assert free >= 2 or admission.settings.SIGN_MAX_WAITING == 0

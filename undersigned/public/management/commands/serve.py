@@ -100,6 +100,8 @@ class Command(BaseCommand):
         **opts: Any,
     ) -> None:
         use_port(port)
+        # The workers' admission control bounds its waiters by the threads they really have.
+        os.environ["SERVE_THREADS"] = str(threads)
         children = [
             Child(
                 "the web server (granian)",
