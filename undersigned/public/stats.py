@@ -101,7 +101,9 @@ CHART_W, CHART_H, PAD = 800, 320, 48
 
 
 def timeline_svg_text(points: list[tuple[dt.datetime, int]], label: str) -> str:
-    """A cumulative area chart of POINTS (time, total so far), with its axes labelled."""
+    """A cumulative area chart of POINTS (time, total so far), with its axes labelled by
+    the first and the last day drawn. The last point is the end of the last interval,
+    exclusive (the midnight that closes the last day): its label is the day just before."""
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_W} {CHART_H}" '
         f'role="img" aria-label="{_attr(label)}"><title>{_text(label)}</title>'
@@ -120,7 +122,8 @@ def timeline_svg_text(points: list[tuple[dt.datetime, int]], label: str) -> str:
 
     line = "L".join(xy(when, total) for when, total in points)
     area = f"M{xy(points[0][0], 0)}L{line}L{xy(points[-1][0], 0)}Z"
-    first, last = (formats.date_format(p[0], "SHORT_DATE_FORMAT") for p in (points[0], points[-1]))
+    ends = (points[0][0], points[-1][0] - dt.timedelta(microseconds=1))
+    first, last = (formats.date_format(when, "SHORT_DATE_FORMAT") for when in ends)
     font = 'font-family="system-ui,Noto Sans,sans-serif" font-size="14" fill="#1b1f24"'
     return (
         f'{head}<path d="{area}" fill="#c6d4e6"/>'

@@ -68,6 +68,15 @@ def test_the_chart_plots_the_running_total(statement: object) -> None:
     assert ">380<" in svg  # the top of the axis: the total
 
 
+def test_the_chart_ends_on_the_last_day_it_shows() -> None:
+    statement = make_statement("stop-the-war")
+    add_signatures(statement, 20, country="UA", when=dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+    add_signatures(statement, 20, country="UA", when=dt.datetime(2026, 12, 2, 23, tzinfo=dt.UTC))
+    svg = Client().get("/en/stop-the-war/statistics/timeline.svg").content.decode()
+    labels = re.findall(r'<text x="[^"]*" y="[^"]*"(?: text-anchor="end")?>([^<]*)</text>', svg)
+    assert labels[:2] == ["12/01/2026", "12/02/2026"]
+
+
 def test_organisations_by_kind_and_country() -> None:
     statement = make_statement("stop-the-war")
     for i in range(11):
