@@ -24,6 +24,23 @@ from undersigned.lib import exports, sealing
 from undersigned.statements.models import PaperSignature, Signature, Statement
 
 
+def _opened(
+    private: Any, sealed: Any, shown_as: int, for_target: bool, *, refused: str, **now: Any
+) -> dict[str, Any] | None:
+    """One sealed row opened: for the target only what it made public (None if nothing),
+    else the sealed record with what the row says NOW."""
+    try:
+        record = sealing.unseal(private, bytes(sealed))
+    except sealing.KeyError_:
+        raise CommandError(refused) from None
+    # The less public of what was sealed and what the row says now: a signer may have
+    # lowered it since, and a tampered row can never raise it.
+    visibility = max(int(record.get("visibility", 4)), shown_as)
+    if for_target:
+        return exports.for_target(record, visibility)
+    return {**record, "visibility": visibility, **now}
+
+
 class Command(BaseCommand):
     help = (
         "Export a statement's signers, decrypted locally with the organisers' private key. "
@@ -119,25 +136,16 @@ class Command(BaseCommand):
         for sealed, shown_as, status, counted, confirmed_at in tqdm(
             columns.iterator(chunk_size=2000), total=total, unit="signer", file=sys.stderr
         ):
-            try:
-                record = sealing.unseal(private, bytes(sealed))
-            except sealing.KeyError_:
-                raise CommandError(
-                    "This private key does not open the signatures of this statement."
-                ) from None
-            # The less public of what was sealed and what the row says now: a signer may
-            # have lowered it since, and a tampered row can never raise it.
-            visibility = max(int(record.get("visibility", 4)), shown_as)
-            if for_target:
-                yield exports.for_target(record, visibility)
-                continue
-            yield {
-                **record,
-                "visibility": visibility,
-                "status": status,
-                "counted": counted,
-                "confirmed_at": confirmed_at.isoformat() if confirmed_at else "",
-            }
+            yield _opened(
+                private,
+                sealed,
+                shown_as,
+                for_target,
+                refused="This private key does not open the signatures of this statement.",
+                status=status,
+                counted=counted,
+                confirmed_at=confirmed_at.isoformat() if confirmed_at else "",
+            )
 
     def _paper_rows(self, statement: Statement, private: Any, for_target: bool) -> Any:
         """Paper signers, as the online ones: the less public of what was sealed and what
@@ -152,23 +160,18 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=None,
         ):
-            try:
-                record = sealing.unseal(private, bytes(sealed))
-            except sealing.KeyError_:
-                raise CommandError("This private key does not open the paper signatures.") from None
-            visibility = max(int(record.get("visibility", 4)), shown_as)
-            if for_target:
-                yield exports.for_target(record, visibility)
-                continue
-            yield {
-                **record,
-                "visibility": visibility,
-                "status": "paper",
-                "counted": True,
-                "confirmed_at": created_at.isoformat(),
-                "sheet": sheet,
-                "batch": batch,
-            }
+            yield _opened(
+                private,
+                sealed,
+                shown_as,
+                for_target,
+                refused="This private key does not open the paper signatures.",
+                status="paper",
+                counted=True,
+                confirmed_at=created_at.isoformat(),
+                sheet=sheet,
+                batch=batch,
+            )
 
     def _write(
         self,
