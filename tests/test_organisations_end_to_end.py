@@ -18,7 +18,7 @@ import feedparser
 import pytest
 from django_otp.oath import TOTP
 
-from undersigned.test import LiveSite, Mailbox
+from undersigned.test import LiveSite, Mailbox, endorse_form
 
 pytestmark = pytest.mark.slow
 SLUG = "solidarity-against-war"
@@ -114,14 +114,12 @@ def endorse(site: LiveSite, mailbox: Mailbox, name: str, host: str, language: st
     public = Browser(site)
     status, text, location = public.request(
         f"/{language}/{SLUG}/endorse/",
-        {
-            "org-name": name,
-            "org-country": "UA",
-            "org-website": f"https://{host}/",
-            "org-kind": "union",
-            "org-contact_name": "Olena",
-            "org-contact_email": f"contact@{host}",
-        },
+        endorse_form(
+            name=name,
+            website=f"https://{host}/",
+            contact_name="Olena",
+            contact_email=f"contact@{host}",
+        ),
     )
     assert status == 302 and location == f"/{language}/{SLUG}/thanks/?organisation=1", text[:800]
     message = mailbox.wait_for(f"contact@{host}")[0]

@@ -158,6 +158,21 @@ def proof(statement: Statement, now: dt.datetime | None = None) -> str:
     return solve(challenge)
 
 
+def endorse_form(**fields: str) -> dict[str, str]:
+    """What a browser sends from the endorse form's visible fields: one union's, with FIELDS
+    (named without the form's "org-" prefix) in place of its own."""
+    values = {
+        "name": "Free Union of Kyiv",
+        "country": "UA",
+        "website": "https://union.example.org/",
+        "kind": "union",
+        "contact_name": "Olena Contact",
+        "contact_email": "contact@union.example.org",
+        **fields,
+    }
+    return {f"org-{name}": value for name, value in values.items()}
+
+
 def sign_form(
     email: str, *, altcha: str = "", seconds_ago: float = 10, **fields: str
 ) -> dict[str, str]:

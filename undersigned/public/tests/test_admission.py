@@ -18,7 +18,7 @@ from undersigned.public import admission
 from undersigned.public.admission import ARRIVED
 from undersigned.statements import hotpath
 from undersigned.statements.models import Endorsement, OutboxMessage, Signature
-from undersigned.test import make_statement, sign_form
+from undersigned.test import endorse_form, make_statement, sign_form
 
 pytestmark = pytest.mark.django_db
 
@@ -156,15 +156,7 @@ def test_a_database_that_cannot_be_reached_answers_503_not_500(
 
 def test_the_endorse_form_is_admitted_the_same_way(full: None) -> None:
     make_statement()
-    form = {
-        "org-name": "Free Union of Kyiv",
-        "org-country": "UA",
-        "org-website": "https://union.example.org/",
-        "org-kind": "union",
-        "org-contact_name": "Olena Contact",
-        "org-contact_email": "contact@union.example.org",
-    }
-    html = assert_busy(post(form, "/en/stop-the-war/endorse/"))
+    html = assert_busy(post(endorse_form(), "/en/stop-the-war/endorse/"))
     assert "Your endorsement was not recorded" in html
     assert not Endorsement.objects.exists()
 

@@ -7,21 +7,13 @@ import time_machine
 from django.test import Client
 
 from undersigned.statements.models import Endorsement, OutboxMessage
-from undersigned.test import make_endorsement, make_statement
+from undersigned.test import endorse_form, make_endorsement, make_statement
 
 pytestmark = pytest.mark.django_db
 
 URL = "/en/stop-the-war/endorse/"
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
-GOOD = {
-    "org-name": "Free Union of Kyiv",
-    "org-country": "UA",
-    "org-website": "https://union.example.org/",
-    "org-kind": "union",
-    "org-contact_name": "Olena Contact",
-    "org-contact_email": "contact@union.example.org",
-    "org-note": "",
-}
+GOOD = endorse_form(note="")
 
 
 def post(data: dict[str, str], **headers: str) -> object:

@@ -12,7 +12,7 @@ from django.test import Client
 from undersigned.delivery.emails import deliver_all
 from undersigned.public.screening import started_token
 from undersigned.statements.models import Endorsement
-from undersigned.test import make_statement
+from undersigned.test import endorse_form, make_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -21,19 +21,14 @@ CLIENT = Client()
 
 
 def endorse(email: str = "contact@union.example.org", **extra: str) -> object:
-    data = {
-        "org-name": "Free Union of Kyiv",
-        "org-country": "UA",
-        "org-website": "https://union.example.org/",
-        "org-kind": "union",
-        "org-contact_name": "Olena Contact",
-        "org-contact_email": email,
-        "org-note": "",
-        "org-homepage": "",
-        "org-started": started_token(time.time() - 30),
-        "org-altcha": "",
-        **extra,
-    }
+    data = endorse_form(
+        contact_email=email,
+        note="",
+        homepage="",
+        started=started_token(time.time() - 30),
+        altcha="",
+    )
+    data.update(extra)
     return CLIENT.post(URL, data, HTTP_ORIGIN="http://testserver", REMOTE_ADDR="198.51.100.3")
 
 

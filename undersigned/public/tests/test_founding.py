@@ -9,21 +9,19 @@ from django.test import Client
 
 from undersigned.statements.models import Endorsement, FoundingInvite, OutboxMessage, StatementError
 from undersigned.statements.roles import ORGANISERS
-from undersigned.test import make_statement, make_user
+from undersigned.test import endorse_form, make_statement, make_user
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
 
 
 def endorse_through(token: str, name: str, website: str) -> Endorsement:
-    data = {
-        "org-name": name,
-        "org-country": "UA",
-        "org-website": website,
-        "org-kind": "union",
-        "org-contact_name": "Contact",
-        "org-contact_email": f"contact@{website.split('/')[2]}",
-    }
+    data = endorse_form(
+        name=name,
+        website=website,
+        contact_name="Contact",
+        contact_email=f"contact@{website.split('/')[2]}",
+    )
     response = Client().post(f"/en/invite/{token}/", data, **ORIGIN)
     assert response.status_code == 200, response.content.decode()
     url = (
