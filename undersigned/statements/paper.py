@@ -1,8 +1,11 @@
 """Paper signatures: reading typed-up sheets, adding them as one batch, and undoing it.
 
 A file is checked whole before anything is written: one bad row and nothing changes, and
-every bad row is named with its line. Rows whose email already signed (online, on paper
-before, or earlier in the same file) are left out and reported, not added twice.
+every bad row is named with its line. Rows whose email already signed (online and
+confirmed, on paper before, or earlier in the same file) are left out and reported, not
+added twice. An online signature never confirmed gives way to the paper one: it is deleted
+in the import's transaction, so the signer counts once, on paper, and neither a late
+confirmation nor the purge of unconfirmed rows changes that.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from django_countries import countries
 
 from undersigned.lib import sealing
 from undersigned.statements.models import (
+    OutboxMessage,
     PaperBatch,
     PaperSignature,
     Signature,
@@ -185,6 +189,10 @@ def import_rows(
             taken.add(digest)
         new.append(_paper_signature(statement, version, row, digest, now))
     with transaction.atomic():
+        wanted = {signature.email_digest for signature in new if signature.email_digest}
+        replaced, late = _replace_unconfirmed(statement, wanted)
+        outcome_skipped = sorted(outcome_skipped + [s.line for s in new if s.email_digest in late])
+        new = [signature for signature in new if signature.email_digest not in late]
         batch = PaperBatch.objects.create(
             statement=statement,
             sheets=sheet_ranges(row.sheet for row in rows),
@@ -197,18 +205,43 @@ def import_rows(
             signature.batch = batch
         PaperSignature.objects.bulk_create(new, batch_size=500)
         reason = f"sheets {batch.sheets}: {batch.size} added, {batch.skipped} already signed"
+        if replaced:
+            reason += f", {replaced} replacing an unconfirmed online signature"
         record(by, "paper_import", batch, reason=reason)
     return Outcome(batch=batch, skipped_lines=outcome_skipped)
 
 
 def _already_signed(statement: Statement, digests: set[str]) -> set[str]:
+    """The DIGESTS that signed already: online (but for unconfirmed, withdrawn or erased
+    signatures) or on paper."""
+    gone = [Signature.Status.PENDING, Signature.Status.WITHDRAWN, Signature.Status.ERASED]
     online = Signature.objects.filter(statement=statement, email_digest__in=digests).exclude(
-        status__in=[Signature.Status.WITHDRAWN, Signature.Status.ERASED]
+        status__in=gone
     )
     paper = PaperSignature.objects.filter(statement=statement, email_digest__in=digests)
     found = [*online.values_list("email_digest", flat=True)]
     found += paper.values_list("email_digest", flat=True)
     return {digest for digest in found if digest}
+
+
+def _replace_unconfirmed(statement: Statement, digests: set[str]) -> tuple[int, set[str]]:
+    """Inside the import's transaction: delete the unconfirmed online signatures of DIGESTS,
+    which their paper rows replace; return how many, and the DIGESTS that signed since the
+    first look (their paper rows stay out).
+
+    Left in place, such a row never counted, and was either confirmed later (counting the
+    signer twice) or purged (leaving the signer, left out of the paper batch, counted
+    nowhere). The lock decides a race with a confirmation: it lands first and is found
+    below, or it finds no row to confirm (hotpath.confirm writes only a pending row).
+    """
+    pending = Signature.objects.filter(
+        statement=statement, email_digest__in=digests, status=Signature.Status.PENDING
+    )
+    pks = list(pending.select_for_update().values_list("pk", flat=True))
+    # Their unsent confirmation emails would carry a dead link (as the purge does).
+    OutboxMessage.objects.filter(signature_id__in=pks).delete()
+    Signature.objects.filter(pk__in=pks, status=Signature.Status.PENDING, counted=False).delete()
+    return len(pks), _already_signed(statement, digests)
 
 
 def _paper_signature(

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+from collections.abc import Iterable
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.lib.tlog import countlog
 from undersigned.public.screening import started_token
-from undersigned.statements import paper
-from undersigned.statements.models import OutboxMessage, PaperSignature, Signature, paper_count
+from undersigned.statements import paper, retention, tlog
+from undersigned.statements.models import (
+    LogLeaf,
+    OutboxMessage,
+    PaperSignature,
+    Signature,
+    Statement,
+    StatementError,
+    paper_count,
+)
 from undersigned.test import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -56,14 +69,63 @@ def test_a_paper_signer_who_signs_online_gets_a_duplicates_answer_and_counts_onc
     assert Signature.objects.filter(counted=True).count() == 0
 
 
-def test_an_online_signer_is_left_out_of_a_later_paper_batch() -> None:
+def confirm_link(email: str) -> str:
+    deliver_all()
+    body = next(m for m in mail.outbox if m.to == [email]).body
+    return re.search(r"/en/confirm/[A-Za-z0-9_-]{32}/", body).group(0)  # type: ignore[union-attr]
+
+
+def total(statement: Statement) -> int:
+    """Every signature that counts, online and on paper, as the page adds them up."""
+    return statement.counts()["counted"] + paper_count(statement)
+
+
+def test_a_confirmed_online_signer_is_left_out_of_a_later_paper_batch() -> None:
     statement = make_statement()
     post("olena@example.org")
-    deliver_all()
-    assert "/confirm/" in mail.outbox[0].body
+    Client().post(confirm_link("olena@example.org"), HTTP_ORIGIN="http://testserver")
     rows = paper.parse(HEADER + "0001,Olena,Olena@Example.org,UA,,,4,\n0001,Ivan,,UA,,,,\n")
     outcome = paper.import_rows(statement, rows)
     assert outcome.skipped_lines == [2] and outcome.batch.size == 1
+    assert total(statement) == 2
+
+
+def test_an_unconfirmed_online_signer_on_a_later_sheet_counts_once_on_paper() -> None:
+    statement = make_statement()
+    post("olena@example.org")
+    link = confirm_link("olena@example.org")
+    stale = Signature.objects.get()  # as a confirmation that read the row before the import
+    outcome = paper.import_rows(
+        statement, paper.parse(HEADER + "0001,Olena,OLENA@example.org,UA,,,4,\n")
+    )
+    assert outcome.skipped_lines == [] and outcome.batch.size == 1
+    assert Client().post(link, HTTP_ORIGIN="http://testserver").status_code == 404
+    with pytest.raises(StatementError):
+        stale.confirm()
+    later = timezone.now() + dt.timedelta(days=settings.UNCONFIRMED_RETENTION_DAYS + 1)
+    retention.purge(later)
+    assert total(statement) == 1 and paper_count(statement) == 1
+    tlog.append_leaves(statement)
+    leaves = LogLeaf.objects.filter(statement=statement).order_by("index")
+    recount = countlog.recount(
+        [bytes(e) for e in leaves.values_list("entry", flat=True)], statement.slug
+    )
+    assert recount.count == 1
+
+
+def test_a_confirmation_landing_during_an_import_keeps_the_paper_row_out() -> None:
+    statement = make_statement()
+    post("olena@example.org")
+    link = confirm_link("olena@example.org")
+
+    def confirm_meanwhile(rows: Iterable[paper.Row]) -> Iterable[paper.Row]:
+        Client().post(link, HTTP_ORIGIN="http://testserver")
+        return rows
+
+    rows = paper.parse(HEADER + "0001,Olena,olena@example.org,UA,,,4,\n0001,Ivan,,UA,,,,\n")
+    outcome = paper.import_rows(statement, rows, progress=confirm_meanwhile)
+    assert outcome.skipped_lines == [2] and outcome.batch.size == 1
+    assert Signature.objects.get().counted and total(statement) == 2
 
 
 def test_an_undone_paper_batch_no_longer_blocks_signing_online() -> None:
