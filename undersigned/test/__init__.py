@@ -4,8 +4,10 @@ Tests import every name from here: `from undersigned.test import make_statement,
 """
 
 from undersigned.test.factories import (
+    DEMO_FILES,
     PASSWORD,
     TEST_KEYS,
+    counted_signatures,
     days,
     endorse_form,
     make_endorsement,
@@ -13,6 +15,7 @@ from undersigned.test.factories import (
     make_user,
     personas,
     proof,
+    reworded,
     sign_form,
     staff_client,
     totp_code,
@@ -33,6 +36,7 @@ from undersigned.test.live import (
 )
 
 __all__ = [
+    "DEMO_FILES",
     "EXACT_COUNTS",
     "LINK_RE",
     "PASSWORD",
@@ -41,6 +45,7 @@ __all__ = [
     "Answer",
     "LiveSite",
     "Mailbox",
+    "counted_signatures",
     "days",
     "endorse_form",
     "free_port",
@@ -52,6 +57,7 @@ __all__ = [
     "personas",
     "postgres_url",
     "proof",
+    "reworded",
     "sign_form",
     "staff_client",
     "totp_code",

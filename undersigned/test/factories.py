@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -13,11 +15,19 @@ from django.contrib.auth.models import AbstractUser
 
 from undersigned.lib import markdown
 from undersigned.lib.sealing import generate_keypair
-from undersigned.statements.models import CountShard, Endorsement, Statement, StatementVersion
+from undersigned.statements.models import (
+    CountShard,
+    Endorsement,
+    Signature,
+    Statement,
+    StatementVersion,
+)
 from undersigned.statements.roles import MODERATORS, ORGANISERS, ensure_groups
 
 PASSWORD = "correct horse battery staple 42"
 TEST_KEYS = generate_keypair()  # (public, private) for the whole test session
+DEMO = Path(__file__).resolve().parents[1] / "demo"
+DEMO_FILES = [DEMO / "statement.md", DEMO / "statement.uk.md", DEMO / "statement.ru.md"]
 
 
 def make_user(name: str, role: str | None) -> AbstractUser:
@@ -75,6 +85,29 @@ def make_statement(
     for shard in range(settings.COUNT_SHARDS):
         CountShard.objects.create(statement=statement, shard=shard)
     return statement
+
+
+def reworded(tmp_path: Path) -> Path:
+    """The demo's English text with one word more, written into TMP_PATH: imported with the
+    other demo files, it makes a new version of the primary text."""
+    primary = tmp_path / "statement.md"
+    primary.write_text(DEMO_FILES[0].read_text().replace("We", "We all", 1))
+    return primary
+
+
+def counted_signatures(statement: Statement, versions: Iterable[StatementVersion]) -> None:
+    """A confirmed, counted signature for each of VERSIONS; the counter shards are left
+    as they are."""
+    for n, version in enumerate(versions):
+        Signature.objects.create(
+            statement=statement,
+            version=version,
+            language=version.language,
+            status="confirmed",
+            counted=True,
+            email_digest=f"{n:064x}",
+            country="UA",
+        )
 
 
 def days(n: float) -> dt.timedelta:

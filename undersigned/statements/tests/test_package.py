@@ -14,7 +14,13 @@ from undersigned.lib.suppression import Figure
 from undersigned.statements import package, paper
 from undersigned.statements.models import Signature, Statement
 from undersigned.statements.services import import_statement
-from undersigned.test import TEST_KEYS, make_statement
+from undersigned.test import (
+    DEMO_FILES,
+    TEST_KEYS,
+    counted_signatures,
+    make_statement,
+    reworded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,32 +76,17 @@ def test_a_public_package_has_no_signer_file_and_no_signature() -> None:
     assert manifest.verify_package(io.BytesIO(out.getvalue()), None)["kind"] == "public"
 
 
-DEMO = Path(package.__file__).parent.parent / "demo"
-FILES = [DEMO / "statement.md", DEMO / "statement.uk.md", DEMO / "statement.ru.md"]
-
-
 def two_versions(tmp_path: Path, first: int, second: int, on_paper: int) -> Statement:
     """FIRST signers of version 1 (one language each in turn), SECOND of version 2 and
     ON_PAPER typed up after the change."""
-    statement = import_statement(parse(FILES), public_key=TEST_KEYS[0]).statement
+    statement = import_statement(parse(DEMO_FILES), public_key=TEST_KEYS[0]).statement
     statement.publish()
     old = list(statement.versions.all())
-    primary = tmp_path / "statement.md"
-    primary.write_text(FILES[0].read_text().replace("We", "We all", 1))
-    import_statement(parse([primary, *FILES[1:]]), public_key=TEST_KEYS[0])
+    import_statement(parse([reworded(tmp_path), *DEMO_FILES[1:]]), public_key=TEST_KEYS[0])
     statement = Statement.objects.get(pk=statement.pk)
     new = statement.versions.get(language="en", is_current=True)
     versions = [old[n % 3] for n in range(first)] + [new] * second
-    for n, version in enumerate(versions):
-        Signature.objects.create(
-            statement=statement,
-            version=version,
-            language=version.language,
-            status="confirmed",
-            counted=True,
-            email_digest=f"{n:064x}",
-            country="UA",
-        )
+    counted_signatures(statement, versions)
     statement.bump(counted=len(versions))  # what confirming them would have done
     header = "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
     if on_paper:

@@ -11,15 +11,13 @@ from undersigned.lib.statement_files import parse
 from undersigned.statements import services
 from undersigned.statements.models import CountShard, Signature, Statement, StatementVersion
 from undersigned.statements.services import import_statement, reconcile
-from undersigned.test import TEST_KEYS, make_statement
+from undersigned.test import DEMO_FILES, TEST_KEYS, counted_signatures, make_statement, reworded
 
 pytestmark = pytest.mark.django_db
-DEMO = Path(__file__).resolve().parents[2] / "demo"
-FILES = [DEMO / "statement.md", DEMO / "statement.uk.md", DEMO / "statement.ru.md"]
 
 
 def test_import_creates_a_draft_with_a_version_per_language() -> None:
-    result = import_statement(parse(FILES), public_key=TEST_KEYS[0])
+    result = import_statement(parse(DEMO_FILES), public_key=TEST_KEYS[0])
     statement = result.statement
     assert result.created and statement.state == "draft"
     assert sorted(v.language for v in statement.versions.all()) == ["en", "ru", "uk"]
@@ -29,11 +27,11 @@ def test_import_creates_a_draft_with_a_version_per_language() -> None:
 def test_a_whitespace_change_updates_in_place_and_a_word_change_makes_a_version(
     tmp_path: Path,
 ) -> None:
-    import_statement(parse(FILES), public_key=TEST_KEYS[0])
+    import_statement(parse(DEMO_FILES), public_key=TEST_KEYS[0])
     primary = tmp_path / "statement.md"
-    text = FILES[0].read_text()
+    text = DEMO_FILES[0].read_text()
     primary.write_text(text.replace("\n\n", "\n\n\n", 1) + "\n")
-    files = [primary, *FILES[1:]]
+    files = [primary, *DEMO_FILES[1:]]
     result = import_statement(parse(files), public_key=TEST_KEYS[0])
     assert result.new_versions == []
     primary.write_text(text.replace("We", "We all", 1))
@@ -45,9 +43,9 @@ def test_a_whitespace_change_updates_in_place_and_a_word_change_makes_a_version(
 
 def test_the_import_command_names_the_file_and_line_and_changes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "statement.md"
-    bad.write_text(FILES[0].read_text().replace("goal: 10000", "goal: -5"))
+    bad.write_text(DEMO_FILES[0].read_text().replace("goal: 10000", "goal: -5"))
     with pytest.raises(CommandError, match=r"statement\.md, line \d+: 'goal' must be"):
-        call_command("import", str(bad), *map(str, FILES[1:]))
+        call_command("import", str(bad), *map(str, DEMO_FILES[1:]))
     assert not Statement.objects.exists()
 
 
@@ -55,7 +53,7 @@ def test_the_import_command_refuses_a_malformed_public_key(tmp_path: Path) -> No
     key = tmp_path / "bad.pub"
     key.write_text("not a key")
     with pytest.raises(CommandError, match="public key"):
-        call_command("import", *map(str, FILES), public_key=key)
+        call_command("import", *map(str, DEMO_FILES), public_key=key)
     assert not Statement.objects.exists()
 
 
@@ -87,19 +85,20 @@ def test_the_reconcile_command_exits_non_zero_on_drift() -> None:
 def test_a_word_change_in_the_primary_text_leaves_translations_of_the_old_version(
     tmp_path: Path,
 ) -> None:
-    import_statement(parse(FILES), public_key=TEST_KEYS[0])
-    primary, uk = tmp_path / "statement.md", tmp_path / "statement.uk.md"
-    primary.write_text(FILES[0].read_text().replace("We", "We all", 1))
-    uk.write_text(FILES[1].read_text())
-    statement = import_statement(parse([primary, uk, FILES[2]]), public_key=TEST_KEYS[0]).statement
+    import_statement(parse(DEMO_FILES), public_key=TEST_KEYS[0])
+    primary, uk = reworded(tmp_path), tmp_path / "statement.uk.md"
+    uk.write_text(DEMO_FILES[1].read_text())
+    statement = import_statement(
+        parse([primary, uk, DEMO_FILES[2]]), public_key=TEST_KEYS[0]
+    ).statement
     statement = Statement.objects.get(pk=statement.pk)
     assert statement.text("en").number == 2 and not statement.text("en").translates_an_older_version
     for language in ("uk", "ru"):
         text = statement.text(language)
         assert text.primary_number == 1 and text.translates_an_older_version
     # Translated anew: the Ukrainian text now says the same as version 2.
-    uk.write_text(FILES[1].read_text().replace("Ні війні", "Ні, війні", 1))
-    import_statement(parse([primary, uk, FILES[2]]), public_key=TEST_KEYS[0])
+    uk.write_text(DEMO_FILES[1].read_text().replace("Ні війні", "Ні, війні", 1))
+    import_statement(parse([primary, uk, DEMO_FILES[2]]), public_key=TEST_KEYS[0])
     statement.remember_texts()
     assert statement.text("uk").primary_number == 2
     assert not statement.text("uk").translates_an_older_version
@@ -107,22 +106,11 @@ def test_a_word_change_in_the_primary_text_leaves_translations_of_the_old_versio
 
 
 def test_counts_by_version_add_up_to_the_count(tmp_path: Path) -> None:
-    statement = import_statement(parse(FILES), public_key=TEST_KEYS[0]).statement
+    statement = import_statement(parse(DEMO_FILES), public_key=TEST_KEYS[0]).statement
     first = {v.language: v for v in statement.versions.all()}
-    primary = tmp_path / "statement.md"
-    primary.write_text(FILES[0].read_text().replace("We", "We all", 1))
-    import_statement(parse([primary, *FILES[1:]]), public_key=TEST_KEYS[0])
+    import_statement(parse([reworded(tmp_path), *DEMO_FILES[1:]]), public_key=TEST_KEYS[0])
     second = statement.versions.get(language="en", is_current=True)
-    for n, version in enumerate([first["en"], first["uk"], first["ru"], second, second]):
-        Signature.objects.create(
-            statement=statement,
-            version=version,
-            language=version.language,
-            status="confirmed",
-            counted=True,
-            email_digest=f"{n:064x}",
-            country="UA",
-        )
+    counted_signatures(statement, [first["en"], first["uk"], first["ru"], second, second])
     by_version = statement.counts_by_version()
     assert by_version == {1: 3, 2: 2}
     assert sum(by_version.values()) == Signature.objects.filter(counted=True).count()
