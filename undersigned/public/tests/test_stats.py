@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from undersigned.public.tests.signers import add_signatures
@@ -75,6 +75,14 @@ def test_the_chart_ends_on_the_last_day_it_shows() -> None:
     svg = Client().get("/en/stop-the-war/statistics/timeline.svg").content.decode()
     labels = re.findall(r'<text x="[^"]*" y="[^"]*"(?: text-anchor="end")?>([^<]*)</text>', svg)
     assert labels[:2] == ["12/01/2026", "12/02/2026"]
+
+
+def test_the_table_names_the_same_utc_days_as_the_chart_in_any_time_zone() -> None:
+    statement = make_statement("stop-the-war")
+    add_signatures(statement, 20, country="UA", when=dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+    with override_settings(TIME_ZONE="America/New_York"):
+        html = Client().get("/en/stop-the-war/statistics/").content.decode()
+    assert '<th scope="row">12/01/2026</th><td class="num">20</td>' in html
 
 
 def test_organisations_by_kind_and_country() -> None:
