@@ -87,6 +87,24 @@ def make_statement(
     return statement
 
 
+def signed_up(
+    statement: Statement,
+    email: str = "anna@example.org",
+    *,
+    name: str = "Anna Kovalenko",
+    confirm: bool = True,
+    **fields: Any,
+) -> tuple[Signature, dict[str, Any]]:
+    """A signature in English from Ukraine (FIELDS change that), confirmed unless CONFIRM
+    is False, and what its email carries: its confirm_token and manage_token."""
+    fields = {"language": "en", "country": "UA", **fields}
+    signature, message = Signature.sign(statement, name=name, email=email, **fields)
+    assert signature is not None and message is not None
+    if confirm:
+        signature.confirm()
+    return signature, message.open_payload()
+
+
 def reworded(tmp_path: Path) -> Path:
     """The demo's English text with one word more, written into TMP_PATH: imported with the
     other demo files, it makes a new version of the primary text."""

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 
 from undersigned.lib import tokens
 from undersigned.statements.models import Signature, Visibility
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
@@ -16,17 +16,10 @@ ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
 
 def pending() -> tuple[Signature, str, str]:
     statement = make_statement()
-    signature, message = Signature.sign(
-        statement,
-        language="en",
-        name="Anna K",
-        email="anna@example.org",
-        country="UA",
-        visibility=Visibility.PUBLIC,
+    signature, links = signed_up(
+        statement, name="Anna K", confirm=False, visibility=Visibility.PUBLIC
     )
-    assert signature is not None
-    payload = message.open_payload()
-    return signature, payload["confirm_token"], payload["manage_token"]
+    return signature, links["confirm_token"], links["manage_token"]
 
 
 def test_get_shows_one_button_and_changes_nothing() -> None:

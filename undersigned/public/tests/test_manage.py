@@ -4,26 +4,15 @@ import pytest
 from django.test import Client, override_settings
 
 from undersigned.statements.models import Signature, Visibility
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
 
 
 def signed(visibility: int = Visibility.PUBLIC) -> tuple[Signature, str]:
-    statement = make_statement()
-    signature, message = Signature.sign(
-        statement,
-        language="en",
-        name="Anna Kovalenko",
-        email="anna@example.org",
-        country="UA",
-        city="Lviv",
-        visibility=visibility,
-    )
-    assert signature is not None and message is not None
-    signature.confirm()
-    return signature, message.open_payload()["manage_token"]
+    signature, links = signed_up(make_statement(), city="Lviv", visibility=visibility)
+    return signature, links["manage_token"]
 
 
 def post(token: str, data: dict[str, str], **headers: str) -> object:

@@ -8,25 +8,15 @@ import pytest
 from django.test import Client
 
 from undersigned.statements.models import Signature, StatementVersion, Visibility
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
 
 
 def signed(visibility: int = Visibility.NAME_ONLY) -> tuple[Signature, str, str]:
-    statement = make_statement()
-    signature, message = Signature.sign(
-        statement,
-        language="en",
-        name="Anna Kovalenko",
-        email="anna@example.org",
-        country="UA",
-        visibility=visibility,
-    )
-    assert signature is not None and message is not None
-    payload = message.open_payload()
-    return signature, payload["confirm_token"], payload["manage_token"]
+    signature, links = signed_up(make_statement(), confirm=False, visibility=visibility)
+    return signature, links["confirm_token"], links["manage_token"]
 
 
 def test_endorsement_errors_are_summarised_at_the_top() -> None:

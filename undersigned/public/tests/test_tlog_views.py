@@ -14,18 +14,14 @@ from undersigned.lib.tlog.checkpoint import open_checkpoint
 from undersigned.lib.tlog.tests.test_tlogcheck import SKIP_WITHOUT_GO, build_tlogcheck
 from undersigned.statements import tlog
 from undersigned.statements.models import LogCheckpoint, Signature, Statement, Witness
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 
 
 def signed(statement: Statement, i: int) -> tuple[Signature, str]:
-    signature, message = Signature.sign(
-        statement, language="en", name=f"Anna {i}", email=f"anna{i}@example.org", country="UA"
-    )
-    assert signature is not None and message is not None
-    signature.confirm()
-    return signature, message.open_payload()["manage_token"]
+    signature, links = signed_up(statement, f"anna{i}@example.org", name=f"Anna {i}")
+    return signature, links["manage_token"]
 
 
 def logged_statement(n: int = 3) -> tuple[Statement, list[str]]:

@@ -20,7 +20,7 @@ from undersigned.lib.tlog import client, countlog, merkle, note, tiles
 from undersigned.lib.tlog.checkpoint import Checkpoint
 from undersigned.statements import services, tlog
 from undersigned.statements.models import LogCheckpoint, LogLeaf, Signature, Statement, Witness
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +61,8 @@ def clock() -> Iterator[Clock]:
 
 
 def sign(statement: Statement, i: int) -> tuple[Signature, str]:
-    signature, message = Signature.sign(
-        statement, language="en", name=f"Person {i}", email=f"p{i}@example.org", country="UA"
-    )
-    assert signature is not None and message is not None
-    signature.confirm()
-    return signature, message.open_payload()["manage_token"]
+    signature, links = signed_up(statement, f"p{i}@example.org", name=f"Person {i}")
+    return signature, links["manage_token"]
 
 
 def signatures_withdrawals_and_an_invalidation(clock: Clock, n: int, withdrawn: int) -> Statement:
