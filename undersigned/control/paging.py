@@ -66,13 +66,13 @@ def _decode(text: str, queryset: QuerySet[Any], fields: Sequence[str]) -> list[A
     values: list[Any] = []
     for name, part in zip(fields, parts, strict=True):
         field = meta.pk if name == "pk" else meta.get_field(name)
-        if field.get_internal_type() == "DateTimeField":
-            value: Any = parse_datetime(part)
-        else:
-            try:
+        try:
+            if field.get_internal_type() == "DateTimeField":
+                value: Any = parse_datetime(part)  # ValueError on 2026-02-30, say
+            else:
                 value = field.to_python(part)  # type: ignore[union-attr]
-            except Exception:  # noqa: BLE001 - a tampered key is only a wrong page
-                value = None
+        except Exception:  # noqa: BLE001 - a tampered key is only a wrong page
+            value = None
         if value is None:
             return None
         values.append(value)

@@ -46,4 +46,6 @@ def read(secret: str, value: str) -> str:
     tag, _dot, check = value.partition(".")
     if not valid_tag(tag) or len(check) != CHECK_LENGTH:
         return ""
-    return tag if hmac.compare_digest(check, _check(secret, tag)) else ""
+    # compare_digest refuses non-ASCII strings with a TypeError: compare bytes.
+    expected = _check(secret, tag).encode()
+    return tag if hmac.compare_digest(check.encode(), expected) else ""

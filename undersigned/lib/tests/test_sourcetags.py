@@ -15,7 +15,16 @@ def test_a_tag_the_site_issued_reads_back() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "flyer", "flyer.", "flyer.aaaaaaaa", "Flyer.aaaaaaaa", "x" * 200, "a b.aaaaaaaa"],
+    [
+        "",
+        "flyer",
+        "flyer.",
+        "flyer.aaaaaaaa",
+        "Flyer.aaaaaaaa",
+        "x" * 200,
+        "a b.aaaaaaaa",
+        "flyer.éééééééé",  # compare_digest raised TypeError on non-ASCII: a 500
+    ],
 )
 def test_anything_else_reads_as_no_tag(value: str) -> None:
     assert sourcetags.read(SECRET, value) == ""
