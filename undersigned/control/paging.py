@@ -23,6 +23,9 @@ from django.http import HttpRequest, QueryDict
 from django.utils.dateparse import parse_datetime
 
 SEPARATOR = "~"
+# A list's caption counts this many rows at most ("more than 1,000"), so that its cost does
+# not grow with the list.
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -32,7 +35,9 @@ class KeysetPage:
     has_previous: bool
     next_query: str
     previous_query: str
+    # COUNT_CAP rows at most are counted: `count_more` says there are more than `count`.
     count: int | None = None
+    count_more: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.object_list)
@@ -80,7 +85,10 @@ def _decode(text: str, queryset: QuerySet[Any], fields: Sequence[str]) -> list[A
 
 
 def _beyond(fields: Sequence[str], values: list[Any], greater: bool) -> Q:
-    """Rows strictly past VALUES in the order of FIELDS: (a > x) or (a = x and b > y) …"""
+    """Rows strictly past VALUES in the order of FIELDS: a >= x and ((a > x) or (a = x and
+    b > y) …). The leading `a >= x` says the same again, for SQLite: given only the OR, it
+    walked the quarantine list's index from its start instead of searching it from the key
+    (as it did the public signer list's, 771 ms against 1.3 ms at a million rows; issue 18)."""
     op = "gt" if greater else "lt"
     condition = Q()
     for i, name in enumerate(fields):
@@ -88,7 +96,15 @@ def _beyond(fields: Sequence[str], values: list[Any], greater: bool) -> Q:
         for j in range(i):
             term &= Q(**{fields[j]: values[j]})
         condition |= term
-    return condition
+    return Q(**{f"{fields[0]}__{op}e": values[0]}) & condition
+
+
+def count_up_to(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
+    """How many rows QUERYSET holds, CAP (COUNT_CAP) at most, and whether it holds more:
+    reads CAP + 1 rows at most, where an exact count read every one on each request."""
+    cap = COUNT_CAP if cap is None else cap
+    found = queryset.order_by()[: cap + 1].count()
+    return min(found, cap), found > cap
 
 
 def keyset_page(
@@ -98,7 +114,8 @@ def keyset_page(
     per_page: int,
     count: bool = False,
 ) -> KeysetPage:
-    """One page of QUERYSET in ORDERING (e.g. ["-at", "-id"]), from the request's key."""
+    """One page of QUERYSET in ORDERING (e.g. ["-at", "-id"]), from the request's key; with
+    COUNT, the rows of the whole list counted up to COUNT_CAP."""
     descending = ordering[0].startswith("-")
     fields = [name.lstrip("-") for name in ordering]
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
@@ -117,13 +134,15 @@ def keyset_page(
         found.reverse()
     has_next = more if not backwards else key is not None
     has_previous = (key is not None) if not backwards else more
+    counted, more = count_up_to(queryset) if count else (None, False)
     return KeysetPage(
         object_list=found,
         has_next=has_next and bool(found),
         has_previous=has_previous and bool(found),
         next_query=_query(request.GET, "after", _encode(found[-1], fields)) if found else "",
         previous_query=_query(request.GET, "before", _encode(found[0], fields)) if found else "",
-        count=queryset.count() if count else None,
+        count=counted,
+        count_more=more,
     )
 
 

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from undersigned.control.paging import keyset_page
+from undersigned.control.paging import count_up_to, keyset_page
 from undersigned.statements.models import AuditEntry
 from undersigned.statements.roles import MODERATORS, ORGANISERS
 from undersigned.test import make_endorsement, make_statement, make_user, staff_client
@@ -82,3 +82,12 @@ def test_the_queue_keeps_its_filters_in_its_links() -> None:
     assert len(page) == 100 and page.count == 101 and page.has_next
     query = parse_qs(page.next_query[1:])
     assert query["state"] == ["confirmed"] and "after" in query
+
+
+def test_count_up_to_reads_no_more_than_the_cap() -> None:
+    _entries(5)
+    assert count_up_to(AuditEntry.objects.all(), 3) == (3, True)
+    assert count_up_to(AuditEntry.objects.all(), 5) == (5, False)
+    with CaptureQueriesContext(connection) as queries:
+        count_up_to(AuditEntry.objects.all(), 3)
+    assert "LIMIT 4" in queries.captured_queries[0]["sql"]
