@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.control.figures import QUARANTINED
+from undersigned.statements.counting import QUARANTINED_Q
 from undersigned.statements.models import BlockedSource, Signature, Statement
 from undersigned.statements.services import Criteria
 
@@ -21,7 +21,7 @@ class ReleaseForm(forms.Form):
     """Release the ticked signatures, or the one whose own button was pressed."""
 
     ids = forms.ModelMultipleChoiceField(
-        queryset=Signature.objects.filter(QUARANTINED),
+        queryset=Signature.objects.filter(QUARANTINED_Q),
         required=False,
         error_messages={
             "invalid_choice": _("One of the selected signatures is no longer quarantined."),
@@ -29,7 +29,7 @@ class ReleaseForm(forms.Form):
         },
     )
     one = forms.ModelChoiceField(
-        queryset=Signature.objects.filter(QUARANTINED),
+        queryset=Signature.objects.filter(QUARANTINED_Q),
         required=False,
         error_messages={"invalid_choice": _("This signature is no longer quarantined.")},
     )

@@ -71,6 +71,13 @@ CLEAN_Q = Q(quarantined=False, invalidated_at__isnull=True)
 COUNTED_Q = Q(counted=True)
 LISTED_Q = Q(counted=True, visibility__lt=int(Level.HIDDEN))
 UNVERIFIED_Q = Q(status=UNVERIFIED) & CLEAN_Q
+# Held back by the abuse checks and still releasable by a moderator: not invalidated, not
+# withdrawn, not erased. Also the condition of the quarantine_waiting index, so the
+# moderators' list and its count read only these rows. Two `!=` rather than one NOT IN:
+# SQLite matches a bound parameter to the index's condition in `status = ?`, not in a list.
+QUARANTINED_Q = (
+    Q(quarantined=True, invalidated_at__isnull=True) & ~Q(status="withdrawn") & ~Q(status="erased")
+)
 
 # The rule as SQL, for a row being confirmed (status becomes confirmed in the same UPDATE).
 COUNTED_ON_CONFIRM_SQL = "(NOT quarantined AND invalidated_at IS NULL)"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import itertools
 import time
+from typing import Any
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
 from undersigned.control.figures import figures
 from undersigned.delivery.heartbeat import HEARTBEAT_KEY
@@ -84,3 +86,34 @@ def test_the_menu_leads_to_every_moderators_page() -> None:
     for url in ("endorsements", "quarantine", "invalidations", "trending", "witnesses"):
         assert f'<a href="/control/{url}/"' in html, url
     assert '<a href="/control/blocklist/"' not in html  # organisers only
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the plan text checked is SQLite's")
+def test_no_figure_reads_every_signature_or_every_email() -> None:
+    """Each count goes through an index: one aggregate over the outbox read every email
+    kept (a day of them, one or more per signature; issue 18)."""
+    statement = make_statement()
+    sign(statement, 2)
+    sign(statement, 1, quarantined=True)
+    sent: list[tuple[str, object]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        figures()
+    tables = ("statements_signature", "delivery_outboxmessage")
+    checked = 0
+    with connection.cursor() as cursor:
+        for sql, params in sent:
+            if any(f'"{table}"' in sql for table in tables):
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = [row[3] for row in cursor.fetchall()]
+                assert not [
+                    line
+                    for line in plan
+                    if line.startswith("SCAN") and " USING " not in line and "subquery" not in line
+                ], (sql, plan)
+                checked += 1
+    assert checked == 5  # quarantined, today, this hour, emails waiting and failed

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from undersigned.control.decorators import staff_view
 from undersigned.control.defence_forms import BlockForm, InvalidateForm, ReleaseForm
-from undersigned.control.figures import QUARANTINED
 from undersigned.control.paging import keyset_page
 from undersigned.statements.caches import forget_blocklist
+from undersigned.statements.counting import QUARANTINED_Q
 from undersigned.statements.models import (
     BlockedSource,
     InvalidationBatch,
@@ -52,7 +52,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
                 released += 1
         messages.success(request, _("%(n)d signature(s) released.") % {"n": released})
         return redirect("control:quarantine")
-    rows = Signature.objects.filter(QUARANTINED).select_related("statement")
+    rows = Signature.objects.filter(QUARANTINED_Q).select_related("statement")
     page = keyset_page(request, rows, ["created_at", "pk"], PAGE, count=True)
     context = {"page": page, "form": form}
     return render(request, "control/quarantine.html", context, status=400 if form.errors else 200)

@@ -47,7 +47,14 @@ class OutboxMessage(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
                 name="outbox_due",
-            )
+            ),
+            # The staff dashboard counts the emails given up on; without this, every view of
+            # it read the whole outbox (a day of emails, one or more per signature).
+            models.Index(
+                fields=["failed_at"],
+                condition=models.Q(failed_at__isnull=False),
+                name="outbox_failed",
+            ),
         ]
         # The table it has had since it lived in the delivery app.
         db_table = "delivery_outboxmessage"

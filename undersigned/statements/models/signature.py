@@ -22,7 +22,7 @@ from django_countries.fields import CountryField
 from undersigned.lib import sealing, tokens
 from undersigned.lib.pacing import Pace
 from undersigned.statements import counting, hotpath
-from undersigned.statements.counting import LISTED_Q, Tally
+from undersigned.statements.counting import LISTED_Q, QUARANTINED_Q, Tally
 from undersigned.statements.models.outbox import OutboxMessage
 from undersigned.statements.models.personal import (
     ERASED_FIELDS,
@@ -138,13 +138,10 @@ class Signature(models.Model):
             models.Index(
                 fields=["created_at"], condition=~Q(source_digest=""), name="recent_sources"
             ),
-            # The moderators' list of quarantined signatures (the admin's filter), newest
-            # first: without this, counting and paging it read every signature. Only
-            # quarantined rows are in it, so a clean signature's commit writes nothing here.
+            # The moderators' quarantine page, oldest first and paged by key: only the rows
+            # it lists are in it, so a clean signature's commit writes nothing here.
             models.Index(
-                fields=["-confirmed_at", "-id"],
-                condition=Q(quarantined=True),
-                name="quarantine_queue",
+                fields=["created_at", "id"], condition=QUARANTINED_Q, name="quarantine_waiting"
             ),
         ]
 

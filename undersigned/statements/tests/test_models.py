@@ -7,6 +7,7 @@ import time_machine
 from django.db import connection
 
 from undersigned.lib import sealing
+from undersigned.statements.counting import QUARANTINED_Q
 from undersigned.statements.models import (
     OutboxMessage,
     Signature,
@@ -287,9 +288,12 @@ def test_confirmations_outside_any_transaction_commit_with_their_counter_shard()
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the plan text checked is SQLite's")
-def test_the_quarantine_queue_reads_only_quarantined_rows() -> None:
-    """The admin's list of quarantined signatures, newest first: through its own partial
-    index, in order, instead of reading and sorting every signature."""
-    found = Signature.objects.filter(quarantined=True).order_by("-confirmed_at", "-id").explain()
-    assert "USING INDEX quarantine_queue" in found, found
-    assert "TEMP B-TREE" not in found, found
+def test_the_quarantine_list_reads_only_releasable_rows_in_order() -> None:
+    """The moderators' list of quarantined signatures, oldest first: through its own partial
+    index, in order and from a key, instead of reading and sorting every signature."""
+    waiting = Signature.objects.filter(QUARANTINED_Q).order_by("created_at", "id")
+    first = waiting.explain()
+    assert "USING INDEX quarantine_waiting" in first and "TEMP B-TREE" not in first, first
+    when = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    keyed = waiting.filter(created_at__gte=when).explain()
+    assert "SEARCH statements_signature USING INDEX quarantine_waiting (created_at>?)" in keyed
