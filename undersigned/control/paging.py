@@ -134,7 +134,7 @@ def keyset_page(
         found.reverse()
     has_next = more if not backwards else key is not None
     has_previous = (key is not None) if not backwards else more
-    counted, more = count_up_to(queryset) if count else (None, False)
+    counted, past_cap = count_up_to(queryset) if count else (None, False)
     return KeysetPage(
         object_list=found,
         has_next=has_next and bool(found),
@@ -142,7 +142,7 @@ def keyset_page(
         next_query=_query(request.GET, "after", _encode(found[-1], fields)) if found else "",
         previous_query=_query(request.GET, "before", _encode(found[0], fields)) if found else "",
         count=counted,
-        count_more=more,
+        count_more=past_cap,
     )
 
 

@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from undersigned.control import paging
 from undersigned.control.paging import count_up_to, keyset_page
 from undersigned.statements.models import AuditEntry
 from undersigned.statements.roles import MODERATORS, ORGANISERS
@@ -91,3 +92,13 @@ def test_count_up_to_reads_no_more_than_the_cap() -> None:
     with CaptureQueriesContext(connection) as queries:
         count_up_to(AuditEntry.objects.all(), 3)
     assert "LIMIT 4" in queries.captured_queries[0]["sql"]
+
+
+def test_the_queue_says_more_than_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    statement = make_statement()
+    for i in range(3):
+        make_endorsement(statement, name=f"Union {i}")
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    response = staff_client(make_user("max", MODERATORS)).get("/control/endorsements/")
+    assert "More than 2 endorsements" in response.content.decode()
+    assert len(response.context["page"]) == 3
