@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,9 @@ MAX_LEAVES_PER_TICK = 5000
 PUBLISHED_SECONDS = 5  # how long what the log publishes is kept in the shared cache
 NO_TEXT = "0" * 64  # the primary text of that version is gone
 PUBLIC_STATES = (Statement.State.PUBLISHED, Statement.State.CLOSED)
+
+PaperLeaf = tuple[str, str, str, int]
+log = logging.getLogger(__name__)
 
 
 class LogError(Exception):
@@ -68,11 +72,14 @@ def receipt_secret(statement_id: int, signature_id: int) -> bytes:
     return hmac.new(key, f"{statement_id}:{signature_id}".encode(), hashlib.sha256).digest()
 
 
-def paper_secret(statement_id: int, batch_id: int) -> bytes:
+def paper_secret(statement_id: int, batch_id: int, revision: int = 0) -> bytes:
     """What a paper batch's commitment commits to: it names the batch, so that its undoing
-    names the same one (a batch is not a person: nobody holds a receipt for it)."""
+    names the same one (a batch is not a person: nobody holds a receipt for it). A batch
+    whose size changed once logged (a signer erased, `reconcile --fix`) is undone and logged
+    again under its next REVISION; revision 0 is the batch as imported."""
     key = _derived(b"undersigned paper batches v1")
-    return hmac.new(key, f"{statement_id}:{batch_id}".encode(), hashlib.sha256).digest()
+    name = f"{statement_id}:{batch_id}" + (f":{revision}" if revision else "")
+    return hmac.new(key, name.encode(), hashlib.sha256).digest()
 
 
 def _logged(statement: Statement) -> dict[int, bool]:
@@ -141,16 +148,42 @@ def _new_leaves(statement: Statement) -> Iterable[tuple[str, int, str, bool]]:
         )
 
 
-def _paper_leaves(statement: Statement) -> Iterable[tuple[str, str, int]]:
-    """(event, commitment, number) for each paper batch imported or undone since logged."""
+def _paper_leaves(statement: Statement, primary: dict[int, str]) -> Iterable[PaperLeaf]:
+    """(event, version, commitment, number) for each paper batch whose number in the log is
+    not its size now. A batch imported is a `paper` leaf; one undone, a `paper-undone` leaf
+    by the number logged; one resized (a signer erased, `reconcile --fix`), both: undone by
+    the number logged, then logged again by its new size under its next revision. Never a
+    batch of none: a batch resized to 0 is only undone."""
     rows = LogLeaf.objects.filter(statement=statement, signature_ref__isnull=True)
-    live = dict(rows.order_by("index").values_list("commitment", "adds"))
+    logged = {c: (adds, bytes(entry)) for c, adds, entry in rows.order_by("index").values_list(
+        "commitment", "adds", "entry"
+    )}  # fmt: skip
     batches = PaperBatch.objects.filter(statement=statement).order_by("id")
     for batch_id, size, undone_at in batches.values_list("id", "size", "undone_at"):
-        made = countlog.commitment(paper_secret(statement.pk, batch_id))
-        active = undone_at is None and size > 0
-        if active != live.get(made, False):
-            yield (countlog.PAPER if active else countlog.PAPER_UNDONE), made, size
+        live, made = _logged_batch(statement.pk, batch_id, logged)
+        size = 0 if undone_at is not None else size
+        if size == (live.number if live else 0):
+            continue
+        if live is not None:
+            yield countlog.PAPER_UNDONE, live.version, live.commitment, live.number
+        if size > 0:
+            number = PaperBatch.signed_under(batch_id) or max(primary, default=0)
+            yield countlog.PAPER, primary.get(number, NO_TEXT), made, size
+
+
+def _logged_batch(
+    statement_id: int, batch_id: int, logged: dict[str, tuple[bool, bytes]]
+) -> tuple[countlog.Event | None, str]:
+    """A paper batch's leaf that counts (None if none does), and the commitment of its next
+    revision: its revisions are logged in turn, each undone before the next."""
+    revision, live = 0, None
+    made = countlog.commitment(paper_secret(statement_id, batch_id))
+    while made in logged:
+        adds, entry = logged[made]
+        live = countlog.Event.parse(entry) if adds else None
+        revision += 1
+        made = countlog.commitment(paper_secret(statement_id, batch_id, revision))
+    return live, made
 
 
 def _version_of(entry: bytes | memoryview) -> str:
@@ -174,9 +207,8 @@ def append_leaves(statement: Statement, now: dt.datetime | None = None) -> int:
                 entry = countlog.Event(statement.slug, index, event, version, hour, made)
                 leaves.append(_leaf(statement, entry, adds, ref))
                 index += 1
-            current = max(primary_texts(statement).items(), default=(0, NO_TEXT))[1]
-            for event, made, number in _paper_leaves(statement):
-                entry = countlog.Event(statement.slug, index, event, current, hour, made, number)
+            for event, text, made, number in _paper_leaves(statement, primary_texts(statement)):
+                entry = countlog.Event(statement.slug, index, event, text, hour, made, number)
                 leaves.append(_leaf(statement, entry, event == countlog.PAPER, None))
                 index += 1
             LogLeaf.objects.bulk_create(leaves)
@@ -296,8 +328,11 @@ def tick(now: dt.datetime | None = None) -> tuple[int, int]:
     appended = signed = 0
     public = Statement.objects.filter(state__in=PUBLIC_STATES)
     for statement in public.only("id", "slug", "primary_language"):
-        appended += append_leaves(statement, now)
-        signed += make_checkpoint(statement, now) is not None
+        try:
+            appended += append_leaves(statement, now)
+            signed += make_checkpoint(statement, now) is not None
+        except Exception:  # one statement's fault must not stop the log of the others
+            log.exception("count log of %s: tick failed", statement.slug)
     return appended, signed
 
 

@@ -4,16 +4,18 @@ small-number threshold (P9)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from undersigned.lib.tlog import note
 from undersigned.statements import tlog
 from undersigned.statements.models import Signature, Statement, Witness
-from undersigned.test import make_statement
+from undersigned.test import make_statement, signed_up
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,34 @@ def test_the_api_counts_name_the_checkpoint() -> None:
     log = Client().get("/api/v1/statements/stop-the-war/counts/").json()["log"]
     assert log["tree_size"] == 12 and log["matches"]
     assert log["witnessed"]["named_witnesses"] == ["Memorial"]
+
+
+def test_count_json_says_fewer_than_for_no_unverified_signature_too() -> None:
+    logged(12)
+    assert Client().get("/count/stop-the-war.json").json()["unverified"] is None
+    with override_settings(SUPPRESS_BELOW=0):
+        assert Client().get("/count/stop-the-war.json").json()["unverified"] == 0
+
+
+def test_a_withheld_total_is_not_published_through_the_log_either() -> None:
+    from undersigned.statements import paper
+
+    statement = logged(12)
+    header = "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
+    rows = "".join(f"000{i},Paper {i},,UA,,,4,\n" for i in range(1, 4))
+    paper.import_rows(statement, paper.parse(header + rows))
+    tlog.tick(timezone.now() + dt.timedelta(seconds=61))
+    data = Client().get("/count/stop-the-war.json").json()
+    assert (data["counted"], data["paper"], data["total"], data["log"]) == (12, None, None, None)
+    assert Client().get("/api/v1/statements/stop-the-war/counts/").json()["log"] is None
+    assert "signed count log" not in Client().get("/en/stop-the-war/").content.decode()
+
+
+def test_a_checkpoint_below_the_threshold_is_not_named_while_the_total_is_shown() -> None:
+    statement = logged(9)
+    for i in range(3):
+        signed_up(statement, f"b{i}@example.org", name=f"Boris {i}")
+    data = Client().get("/count/stop-the-war.json").json()
+    assert data["total"] == 12 and data["log"] is None
+    page = Client().get("/en/stop-the-war/").content.decode()
+    assert "12" in page and "signed count log" not in page

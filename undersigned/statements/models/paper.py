@@ -9,7 +9,7 @@ showing it costs one small query; `reconcile` checks it against the rows.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -35,6 +35,13 @@ class PaperBatch(models.Model):
 
     def __str__(self) -> str:
         return f"paper batch {self.pk} on {self.statement_id} ({self.size}, sheets {self.sheets})"
+
+    @staticmethod
+    def signed_under(batch_id: int) -> int | None:
+        """The version of the primary text a batch's rows were signed under (an import takes
+        one, the current; should rows of one batch differ, the newest); None if none is left."""
+        rows = PaperSignature.objects.filter(batch_id=batch_id)
+        return rows.aggregate(n=Max("version__primary_number"))["n"]
 
 
 class PaperSignature(models.Model):

@@ -262,3 +262,123 @@ def test_signatures_without_an_email_are_leaves_counted_apart() -> None:
     assert statement.counts()["unverified"] == 2
     checkpoint = tlog.make_checkpoint(statement)
     assert checkpoint is not None and checkpoint.count == 1
+
+
+def paper_batch(statement: Statement, n: int, first: int = 1) -> Any:
+    from undersigned.statements import paper
+
+    rows = "".join(
+        f"{i:04d},Paper Person{i},paper{i}@example.org,UA,,,4,\n" for i in range(first, first + n)
+    )
+    return paper.import_rows(statement, paper.parse(PAPER_HEADER + rows)).batch
+
+
+def erase_paper(statement: Statement, i: int) -> None:
+    from undersigned.statements import paper
+    from undersigned.statements.models import PaperSignature
+
+    row = PaperSignature.objects.get(statement=statement, public_name="", sheet=f"{i:04d}")
+    assert row.email_digest is not None and paper.erase(statement, row.email_digest) == 1
+
+
+def paper_events(statement: Statement) -> list[tuple[str, int, str]]:
+    events = [countlog.Event.parse(e) for e in entries(statement)]
+    return [(e.event, e.number, e.commitment[:8]) for e in events if e.event.startswith("paper")]
+
+
+def recounted_is_shown(statement: Statement) -> None:
+    """The log recounts to the total, the checkpoint too (the page's counts are cached)."""
+    from undersigned.statements.models import paper_count
+
+    tally = countlog.recount(entries(statement), statement.slug)
+    assert tally.count == statement.counts()["counted"] + paper_count(statement)
+    checkpoint = tlog.make_checkpoint(statement, timezone.now() + LATER * len(entries(statement)))
+    assert checkpoint is not None and checkpoint.count == tally.count
+
+
+def test_erasing_the_only_paper_signer_of_a_batch_undoes_it_and_the_worker_goes_on() -> None:
+    statement = make_statement()
+    other = make_statement("another")
+    paper_batch(statement, 1)
+    assert tlog.tick() == (1, 1)
+    erase_paper(statement, 1)
+    sign(other, 1)
+    assert tlog.tick(timezone.now() + LATER) == (2, 2)
+    assert [e[:2] for e in paper_events(statement)] == [("paper", 1), ("paper-undone", 1)]
+    assert tlog.append_leaves(statement) == 0
+    assert countlog.recount(entries(statement), statement.slug).count == 0
+    assert countlog.recount(entries(other), other.slug).count == 1
+
+
+def test_a_resized_paper_batch_is_undone_and_logged_again_under_a_new_commitment() -> None:
+    from undersigned.statements import paper
+
+    statement = make_statement()
+    sign(statement, 1)
+    batch = paper_batch(statement, 3)
+    tlog.append_leaves(statement)
+    erase_paper(statement, 2)
+    assert tlog.append_leaves(statement) == 2
+    assert tlog.append_leaves(statement) == 0
+    recounted_is_shown(statement)
+    paper.undo(batch)
+    assert tlog.append_leaves(statement) == 1
+    (_, _, first), (_, _, undone), (_, _, second), (_, _, last) = paper_events(statement)
+    assert [e[:2] for e in paper_events(statement)] == [
+        ("paper", 3), ("paper-undone", 3), ("paper", 2), ("paper-undone", 2),
+    ]  # fmt: skip
+    assert first == undone != second == last
+    recounted_is_shown(statement)
+
+
+def test_reconcile_fix_of_a_logged_batch_is_logged_and_verifiable() -> None:
+    from undersigned.statements import paper
+    from undersigned.statements.models import PaperBatch
+
+    statement = make_statement()
+    batch = paper_batch(statement, 2)
+    PaperBatch.objects.filter(pk=batch.pk).update(size=5)  # drift, as reconcile finds it
+    tlog.append_leaves(statement)
+    assert paper.reconcile_paper(statement, fix=True) == (5, 2)
+    assert tlog.append_leaves(statement) == 2
+    assert [e[:2] for e in paper_events(statement)] == [
+        ("paper", 5), ("paper-undone", 5), ("paper", 2),
+    ]  # fmt: skip
+    recounted_is_shown(statement)
+
+
+def test_one_statement_failing_does_not_stop_the_log_of_the_others(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken, fine = make_statement(), make_statement("another")
+    sign(broken, 1)
+    sign(fine, 1)
+    real = tlog.append_leaves
+
+    def append(statement: Statement, now: dt.datetime | None = None) -> int:
+        if statement.pk == broken.pk:
+            raise countlog.CountLogError("malformed count event")
+        return real(statement, now)
+
+    monkeypatch.setattr(tlog, "append_leaves", append)
+    assert tlog.tick() == (1, 1)
+    assert tlog.latest_checkpoint(fine) is not None and not entries(broken)
+    assert "stop-the-war" in caplog.text
+
+
+def test_a_paper_leaf_names_the_text_its_rows_were_signed_under() -> None:
+    from undersigned.statements.models import StatementVersion
+
+    statement = make_statement()
+    paper_batch(statement, 2)
+    signed_under = statement.versions.get(language="en").content_hash
+    StatementVersion.objects.filter(statement=statement, language="en").update(is_current=False)
+    StatementVersion.objects.create(
+        statement=statement, language="en", number=2, primary_number=2, title="T2",
+        body_markdown="New body.", body_html="<p>New body.</p>", content_hash="a" * 64,
+    )  # fmt: skip
+    tlog.append_leaves(statement)
+    erase_paper(statement, 1)
+    tlog.append_leaves(statement)
+    versions = [countlog.Event.parse(e).version for e in entries(statement)]
+    assert versions == [signed_under] * 3

@@ -102,6 +102,30 @@ def test_verify_accepts_the_log_and_its_recount_equals_the_shown_count(
         run("verify", URL, "--state", str(tmp_path / "seen.json"), "--expect-count", "99")
 
 
+def test_verify_accepts_a_paper_batch_resized_by_an_erasure_and_then_undone(
+    clock: Clock, tmp_path: Path
+) -> None:
+    from undersigned.statements import paper
+    from undersigned.statements.models import PaperSignature
+
+    statement = make_statement()
+    sign(statement, 1)
+    header = "sheet,name,email,country,city,affiliation,visibility,signed_on\n"
+    rows = "".join(f"000{i},Paper {i},paper{i}@example.org,UA,,,4,\n" for i in range(1, 4))
+    batch = paper.import_rows(statement, paper.parse(header + rows)).batch
+    assert batch is not None
+    clock.tick()
+    digest = PaperSignature.objects.filter(batch=batch).values_list("email_digest", flat=True)[0]
+    assert digest is not None and paper.erase(statement, digest) == 1
+    clock.tick()
+    state = str(tmp_path / "seen.json")
+    assert "count 3 = 1 counted" in run("verify", URL, "--state", state, "--expect-count", "3")
+    paper.undo(batch)
+    clock.tick()
+    out = run("verify", URL, "--state", state, "--expect-count", "1")
+    assert "count 1 = 1 counted" in out and "+ 0 paper" in out
+
+
 def _tamper(statement: Statement, how: str, i: int) -> None:
     """Change the stored log the way a dishonest or broken server would, consistently (the
     entry and its hash together), and keep the leaves numbered 0..n-1."""
