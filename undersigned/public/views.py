@@ -31,7 +31,6 @@ from undersigned.public.pages import (
 )
 from undersigned.statements import caches
 from undersigned.statements.models import Signature, Statement, StatementError
-from undersigned.statements.trending import count_source
 
 
 @require_safe
@@ -47,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def statement_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = caches.page_number(request.GET.get("page", "1"))
     onion = via_onion(request)
-    # A flyer's tag, if the site issued it: the form carries it on (trending.count_source).
+    # A flyer's tag, if the site issued it: the form carries it on (hotpath.source_bump).
     source = caches.source_tag(src := request.GET.get("src", ""))
 
     def render_page() -> bytes:
@@ -78,10 +77,13 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         context = statement_context(request, statement, form, 1)
         return render(request, "public/statement.html", context, status=400)
     try:
-        Signature.sign(statement, language=get_language(), **form.cleaned_data)
+        # The source tag is counted in the signature's own transaction: nothing that could
+        # fail is left for after it committed (admission.py answers 503 to a failure).
+        Signature.sign(
+            statement, language=get_language(), source_tag=form.source_tag, **form.cleaned_data
+        )
     except StatementError as exc:
         return problem(request, _("We could not take your signature"), str(exc), 409)
-    count_source(statement, form.source_tag, quarantined=form.cleaned_data.get("quarantined"))
     # Decided by what the signer sent, never by whether an email was queued: a withheld
     # email (the per-address cap) must look exactly like a sent one.
     thanks_url = _thanks_url(get_language(), statement.slug)

@@ -4,16 +4,20 @@ import base64
 import json
 import re
 import time
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from nacl.public import SealedBox
 
 from undersigned.delivery.emails import deliver_all
+from undersigned.lib import sourcetags
 from undersigned.lib.sealing import load_private_key, load_public_key, unseal
 from undersigned.public.screening import started_token
-from undersigned.statements.models import OutboxMessage, Signature, Statement
+from undersigned.statements.models import OutboxMessage, Signature, SourceCount, Statement
 from undersigned.test import TEST_KEYS, make_statement
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +312,21 @@ def test_a_malformed_box_is_refused_with_a_message() -> None:
     assert response.status_code == 400
     assert "could not be sealed in this browser" in response.content.decode()
     assert not Signature.objects.exists()
+
+
+def test_a_database_error_on_the_source_count_never_says_not_taken_of_a_kept_signature() -> None:
+    """Once the signature committed the signer is acknowledged (public/admission.py): the
+    flyer's count goes in with it or not at all, never in a write of its own afterwards."""
+    make_statement()
+    tag = sourcetags.issue(settings.SECRET_KEY, "picket-kyiv")
+
+    def locked_counts(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "sourcecount" in sql.lower():
+            raise OperationalError("database is locked")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(locked_counts):
+        response = post({**GOOD, "src": tag})
+    kept = Signature.objects.count()
+    assert (response.status_code, kept) in ((302, 1), (503, 0))
+    assert SourceCount.objects.filter(signatures=1).count() == kept

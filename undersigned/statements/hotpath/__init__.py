@@ -40,24 +40,61 @@ ONE_PER_ADDRESS = fastinsert.Conflict(
 
 
 def insert_signature(signature: Model, message: Model | None) -> bool:
-    """Write a new signature and, when given, its email job, together or not at all.
+    """Write a new signature and, when given, its email job, together or not at all, with
+    its source tag's count (source_bump) in the same transaction.
 
     Returns False when the address already signed (the unique index decides, not a read
     before the write, so concurrent submissions cannot both win). Then, with a MESSAGE, the
     message alone is written, as kind "already_signed" and linked to no signature: the same
     statements in the same transaction as for a new signature, so the time taken does not
-    tell whether the address signed. Without one it raises IntegrityError, as before.
+    tell whether the address signed; the source tag is counted either way, for the same
+    reason. Without one it raises IntegrityError, as before.
 
     A request past its budget (lib/deadline.py) raises DeadlineExceeded here, before the
     INSERT (on SQLite the write gate waits no longer than the budget and checks it again):
     nothing is written. Once the INSERT has committed, nothing here checks the budget again.
     """
     deadline.check()
+    also = source_bump(signature)
     if message is None:
         with write_transaction():
             fastinsert.insert(signature)
+            fastinsert.run(also)
         return True
-    return fastinsert.insert_pair(signature, message, "signature", conflict=ONE_PER_ADDRESS)
+    return fastinsert.insert_pair(
+        signature, message, "signature", conflict=ONE_PER_ADDRESS, also=also
+    )
+
+
+def count_source(signature: Model) -> None:
+    """SIGNATURE's source tag counted alone: inside the caller's transaction if it has one
+    (an unverified signature's), else in a write transaction of its own."""
+    with write_transaction():
+        fastinsert.run(source_bump(signature))
+
+
+def source_bump(signature: Model) -> fastinsert.Extra | None:
+    """The upsert that counts one more submission through SIGNATURE's source tag (its
+    transient `source_tag`, set by Signature.sign) in its hour: None without a tag.
+
+    Run in the signature's own write transaction, never after it: a count that failed once
+    the signature had committed would have turned a kept signature into "not taken".
+    """
+    tag = getattr(signature, "source_tag", "")
+    if not tag:
+        return None
+    counts = connection.ops.quote_name(apps.get_model("statements", "SourceCount")._meta.db_table)
+    hour = signature.created_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    # The table name comes from the model, quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {counts} (statement_id, hour, tag, signatures, quarantined)"  # noqa: S608
+        " VALUES (%s, %s, %s, 1, %s) ON CONFLICT (statement_id, hour, tag) DO UPDATE SET"
+        f" signatures = {counts}.signatures + 1,"
+        f" quarantined = {counts}.quarantined + excluded.quarantined"
+    )
+    quarantined = int(bool(signature.quarantined))
+    when = connection.ops.adapt_datetimefield_value(hour)
+    return sql, [signature.statement_id, when, tag, quarantined]
 
 
 def confirm(signature_id: int, statement_id: int, now: dt.datetime) -> tuple[bool, int] | None:

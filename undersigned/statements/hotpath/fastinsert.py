@@ -10,7 +10,8 @@ falls back to `save(force_insert=True)` for any model whose fields need special 
 
 `insert_pair()` writes a row and the row that points to it (a signature and its email job)
 in one round trip on PostgreSQL, and on SQLite in one write transaction run on the DB-API
-connection itself, past Django's cursor wrappers, which cost as much as the INSERTs.
+connection itself, past Django's cursor wrappers, which cost as much as the INSERTs. It
+can take one more statement for the same transaction (Extra: a counter's upsert).
 """
 
 from __future__ import annotations
@@ -191,6 +192,17 @@ def _saved(obj: Model, pk: Any, using: str) -> None:
     obj._state.db = using
 
 
+# One more statement for a write's own transaction: SQL with %s placeholders, and its values.
+Extra = tuple[str, list[Any]]
+
+
+def run(also: Extra | None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Run ALSO (if any) through Django's cursor, in the caller's transaction."""
+    if also is not None:
+        with connections[using].cursor() as cursor:
+            cursor.execute(*also)
+
+
 @dataclass(frozen=True)
 class Conflict:
     """Write no parent where a unique index already holds it, and the child all the same.
@@ -210,6 +222,7 @@ def insert_pair(
     link: str,
     using: str = DEFAULT_DB_ALIAS,
     conflict: Conflict | None = None,
+    also: Extra | None = None,
 ) -> bool:
     """INSERT PARENT and CHILD, whose foreign key LINK points to PARENT, both or neither.
 
@@ -217,7 +230,8 @@ def insert_pair(
     transaction: one round trip instead of four (BEGIN, two INSERTs, COMMIT). On SQLite the
     two INSERTs run in one write transaction on the DB-API connection itself. Elsewhere,
     through the ORM's cursor in one write transaction. With CONFLICT, returns whether the
-    parent was written (else the child was written alone, see Conflict).
+    parent was written (else the child was written alone, see Conflict). ALSO runs in the
+    same transaction, whether or not the parent was written.
     """
     connection = connections[using]
     parent_plan, child_plan = _plan(type(parent), using), _plan(type(child), using)
@@ -228,16 +242,16 @@ def insert_pair(
         or child.pk is not None
         or connection.vendor not in ("postgresql", "sqlite")
     ):
-        return _orm_pair(parent, child, link, using, conflict)
+        return _orm_pair(parent, child, link, using, conflict, also)
     link_field = child._meta.get_field(link)
     assert isinstance(link_field, Field) and link_field.column
     link_column = connection.ops.quote_name(link_field.column)
     parent_params = parent_plan.params(parent)
     setattr(child, link, None)
     child_params = child_plan.params(child)
-    run = _sqlite_pair if connection.vendor == "sqlite" else _postgres_pair
-    parent_pk, child_pk = run(
-        using, (parent_plan, parent_params), (child_plan, child_params), link_column, conflict
+    pair = _sqlite_pair if connection.vendor == "sqlite" else _postgres_pair
+    parent_pk, child_pk = pair(
+        using, (parent_plan, parent_params), (child_plan, child_params), link_column, conflict, also
     )
     _saved(child, child_pk, using)
     if parent_pk is None:
@@ -250,9 +264,15 @@ def insert_pair(
 
 
 def _orm_pair(
-    parent: Model, child: Model, link: str, using: str, conflict: Conflict | None
+    parent: Model,
+    child: Model,
+    link: str,
+    using: str,
+    conflict: Conflict | None,
+    also: Extra | None = None,
 ) -> bool:
     with write_transaction(using):
+        run(also, using)
         try:
             with transaction.atomic(using):
                 insert(parent, using)
@@ -287,7 +307,12 @@ def _ignoring(sql: str, conflict: Conflict | None, pk_column: str) -> str:
 
 
 def _sqlite_pair(
-    using: str, parent: _Rows, child: _Rows, link_column: str, conflict: Conflict | None = None
+    using: str,
+    parent: _Rows,
+    child: _Rows,
+    link_column: str,
+    conflict: Conflict | None = None,
+    also: Extra | None = None,
 ) -> tuple[Any, Any]:
     """Both INSERTs in one write transaction on SQLite's own connection (raw_write_transaction)."""
     (parent_plan, parent_params), (child_plan, child_params) = parent, child
@@ -302,13 +327,21 @@ def _sqlite_pair(
             for i, value in overrides.items():
                 child_params[i] = value
         child_pk = raw.execute(child_plan.qmark, child_params).lastrowid
+        if also is not None:
+            raw.execute(also[0].replace("%s", "?"), also[1])
     return parent_pk, child_pk
 
 
 def _postgres_pair(
-    using: str, parent: _Rows, child: _Rows, link_column: str, conflict: Conflict | None = None
+    using: str,
+    parent: _Rows,
+    child: _Rows,
+    link_column: str,
+    conflict: Conflict | None = None,
+    also: Extra | None = None,
 ) -> tuple[Any, Any]:
-    """One statement, a data-modifying WITH: its own transaction, one round trip."""
+    """One statement, a data-modifying WITH: its own transaction, one round trip. ALSO is
+    one more WITH item, which PostgreSQL runs whether or not the query reads it."""
     (parent_plan, parent_params), (child_plan, child_params) = parent, child
     connection = connections[using]
     pk = parent_plan.pk_column
@@ -325,12 +358,16 @@ def _postgres_pair(
             values.append("%s")
             params.append(value)
     parent_sql = _ignoring(parent_plan.sql.partition(" RETURNING ")[0], conflict, pk)
+    extra = f", also AS ({also[0]})" if also else ""
     # Table and column names from the models, quoted by the backend; values are params.
     sql = (
-        f"WITH parent AS ({parent_sql}) "  # noqa: S608
+        f"WITH parent AS ({parent_sql}){extra} "  # noqa: S608
         f"INSERT INTO {child_plan.table} ({', '.join(child_plan.columns)}) "
         f"SELECT {', '.join(values)} FROM (SELECT (SELECT {pk} FROM parent) AS {pk}) AS p "
         f"RETURNING {child_plan.pk_column}, {link_column}"
     )
-    child_pk, parent_pk = fetchone_prepared(connection, sql, [*parent_params, *params])
+    also_params = also[1] if also else []
+    child_pk, parent_pk = fetchone_prepared(
+        connection, sql, [*parent_params, *also_params, *params]
+    )
     return parent_pk, child_pk

@@ -101,6 +101,7 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    source_tag = ""  # not a column: the flyer's tag that sign() counts (hotpath.source_bump)
 
     class Meta:
         ordering = ["-confirmed_at", "-id"]
@@ -287,6 +288,7 @@ class Signature(models.Model):
         send_email: bool = True,
         browser_box: bytes | None = None,
         initials: str = "",
+        source_tag: str = "",
         now: dt.datetime | None = None,
     ) -> tuple[Signature | None, OutboxMessage | None]:
         """Record a new signature and queue its email, in one transaction.
@@ -296,7 +298,7 @@ class Signature(models.Model):
         both the same way, so nobody can probe who has signed. Without an email (only where
         the statement allows it) the signature is unverified and counted apart, with no
         message. Without SEND_EMAIL (the address reached its daily cap of confirmation
-        emails) nothing is queued at all.
+        emails) nothing is queued at all. SOURCE_TAG is counted alongside, never on the row.
 
         Everything slow (the keyed hash, the sealing, the outbox encryption) happens before
         the transaction opens: on SQLite the transaction holds the one write lock, and every
@@ -324,6 +326,7 @@ class Signature(models.Model):
             created_at=now,
             **cls.public_fields(visibility, name, city, affiliation, initials=initials),
         )
+        signature.source_tag = source_tag
         if not email:
             return signature._record_unverified(), None
         signature.domain_digest = domain_digest
@@ -334,6 +337,7 @@ class Signature(models.Model):
         with transaction.atomic():
             self.save(force_insert=True)
             self.statement.bump(**self.tally.deltas())
+            hotpath.count_source(self)
         return self
 
     def _record_with_email(
@@ -371,6 +375,7 @@ class Signature(models.Model):
         except IntegrityError:
             if not self.active_with_digest(self.statement, self.email_digest or "").exists():
                 raise
+            hotpath.count_source(self)  # counted as a new signature would have been
             return None, None
         return self, None
 
