@@ -1,5 +1,5 @@
 """The trending-sources report: sources with unusual signing rates, for moderators, and
-the signers each source tag (a flyer's or a sheet's QR code) brought.
+the submissions each source tag (a flyer's or a sheet's QR code) brought.
 
 Aggregates only: a daily-rotating client hash or an email-domain digest, an hour and a
 count; a source tag, an hour and a count. Idempotent, safe to run every few minutes and to
@@ -12,8 +12,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from undersigned.statements import caches
@@ -21,7 +21,6 @@ from undersigned.statements.models import (
     OutboxMessage,
     Signature,
     SourceCount,
-    Statement,
     TrendingSource,
 )
 from undersigned.statements.roles import ORGANISERS
@@ -40,9 +39,9 @@ def report_trending(*, now: dt.datetime | None = None) -> list[TrendingSource]:
         alerts += _trending_for(hour)
     for row in alerts:
         _alert_organisers(row)
-    TrendingSource.objects.filter(
-        hour__lt=now - dt.timedelta(days=settings.TRENDING_RETENTION_DAYS)
-    ).delete()
+    expired = now - dt.timedelta(days=settings.TRENDING_RETENTION_DAYS)
+    TrendingSource.objects.filter(hour__lt=expired).delete()
+    SourceCount.objects.filter(hour__lt=expired).delete()
     Signature.objects.filter(
         created_at__lt=now - dt.timedelta(days=settings.ABUSE_RETENTION_DAYS)
     ).exclude(source_digest="").update(source_digest="")
@@ -116,38 +115,11 @@ def _alert_organisers(row: TrendingSource) -> None:
         )
 
 
-def count_source(
-    statement: Statement, tag: str, *, quarantined: object = False, now: dt.datetime | None = None
-) -> None:
-    """One more signature sent through source TAG this hour (nothing if no tag): counted
-    here, never on the signature, so no row says who came through which flyer."""
-    if not tag:
-        return
-    hour = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
-    rows = SourceCount.objects.filter(statement=statement, hour=hour, tag=tag)
-    bump = {
-        "signatures": F("signatures") + 1,
-        "quarantined": F("quarantined") + int(bool(quarantined)),
-    }
-    with transaction.atomic():
-        if rows.update(**bump):
-            return
-        try:
-            with transaction.atomic():
-                SourceCount.objects.create(
-                    statement=statement,
-                    hour=hour,
-                    tag=tag,
-                    signatures=1,
-                    quarantined=int(bool(quarantined)),
-                )
-        except IntegrityError:  # another request made the hour's row first
-            rows.update(**bump)
-
-
 def by_source() -> list[dict[str, object]]:
-    """Signatures per statement and source tag, with their first and last hour: for staff,
-    so small numbers are shown as they are."""
+    """Submissions per statement and source tag, with their first and last hour: for staff,
+    so small numbers are shown as they are. Submissions, not signatures: each sign form
+    sent counts (hotpath.source_bump), an "already signed" one and a never confirmed one
+    too, since counting only new signatures would take time that tells which is which."""
     grouped = (
         SourceCount.objects.values("statement__slug", "tag")
         .annotate(

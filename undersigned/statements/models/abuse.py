@@ -98,8 +98,11 @@ class TrendingSource(models.Model):
 
 
 class SourceCount(models.Model):
-    """Signatures sent through one of the site's source tags (a flyer's or a sheet's QR
-    code, lib/sourcetags.py), per statement and hour.
+    """Submissions (sign forms sent) through one of the site's source tags (a flyer's or a
+    sheet's QR code, lib/sourcetags.py), per statement and hour. `signatures` counts every
+    one, an "already signed" or never confirmed one too: skipping those would take time that
+    tells them apart (hotpath.source_bump). Rows older than TRENDING_RETENTION_DAYS are
+    deleted.
 
     An aggregate, and the only place a tag is kept: no signature row records its source,
     so the report says which flyer brought signers without saying who came through it.

@@ -3,6 +3,7 @@ trending report, through the cached page, counted apart from any signature."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from undersigned.lib import sourcetags
 from undersigned.public.screening import started_token
 from undersigned.statements import caches
 from undersigned.statements.models import Signature, SourceCount
+from undersigned.statements.trending import report_trending
 from undersigned.test import make_statement, personas, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,7 @@ FORM = {"name": "Olena", "country": "UA", "city": "", "affiliation": "", "visibi
 def sign(email: str, **extra: str) -> int:
     data = {**FORM, "email": email, "started": started_token(time.time() - 10), **extra}
     # Each from its own address, so that the address limits quarantine none of them.
-    address = f"192.0.2.{ord(email[0])}"
+    address = f"192.0.2.{ord((email or '-')[0])}"
     response = Client().post(
         PAGE + "sign/", data, HTTP_ORIGIN="http://testserver", REMOTE_ADDR=address
     )
@@ -69,6 +71,41 @@ def test_the_trending_report_shows_signatures_by_source_tag_to_staff_only() -> N
     make_statement()
     sign("a@example.org", src=PICKET)
     html = staff_client(personas()["moderator"]).get("/control/trending/").content.decode()
-    assert "Signatures by source tag" in html
+    assert "Submissions by source tag" in html
     assert "<code>picket-kyiv</code>" in html
     assert Client().get("/control/trending/").status_code == 302
+
+
+def test_an_address_that_signs_again_is_counted_as_a_submission_too() -> None:
+    """Counting only new signatures would take time that tells a probe which is which."""
+    make_statement()
+    assert sign("a@example.org", src=PICKET) == 302
+    assert sign("a@example.org", src=PICKET) == 302  # already signed: the same answer
+    (row,) = SourceCount.objects.all()
+    assert (row.signatures, Signature.objects.count()) == (2, 1)
+
+
+def test_a_signature_without_email_through_a_tag_is_counted() -> None:
+    make_statement(allow_no_email=True)
+    assert sign("", src=PICKET) == 302
+    assert Signature.objects.get().status == "unverified"
+    assert SourceCount.objects.get().signatures == 1
+
+
+def test_source_counts_are_deleted_after_the_trending_retention() -> None:
+    statement = make_statement()
+    now = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
+    days = dt.timedelta(days=settings.TRENDING_RETENTION_DAYS)
+    for hour in (now - days - dt.timedelta(hours=1), now - days + dt.timedelta(hours=1)):
+        SourceCount.objects.create(statement=statement, hour=hour, tag="picket-kyiv")
+    report_trending(now=now)
+    (kept,) = SourceCount.objects.all()
+    assert kept.hour == now - days + dt.timedelta(hours=1)
+
+
+def test_the_staff_report_calls_them_submissions() -> None:
+    make_statement()
+    sign("a@example.org", src=PICKET)
+    html = staff_client(personas()["moderator"]).get("/control/trending/").content.decode()
+    assert "Submissions by source tag" in html
+    assert '<th scope="col">Submissions</th>' in html
