@@ -166,6 +166,7 @@ def page(
 # The URLs a surge hammers: the statement page per language, the count, the open data count,
 # the embed and its badge (every visit to a page that embeds them asks for them), and the
 # count log that verifiers and witnesses fetch (issue 17: a checkpoint and its tiles).
+_language_codes = frozenset(code for code, _name in settings.LANGUAGES)
 _languages = "|".join(code for code, _name in settings.LANGUAGES)
 _slug = "[-a-zA-Z0-9_]+"
 PUBLIC_PATHS = (
@@ -183,13 +184,17 @@ def source_tag(value: str) -> str:
 def response_query(path: str, query: str) -> str:
     """The part of a public URL's query string that changes its response, as the view reads
     it: the statement page's page number and a source tag the site issued, the embed's
-    language. Anything else (?x=1, a made-up ?src=) answers the same, so it must hit the
-    same copy rather than miss both caches. The counts read no parameter."""
+    language if the site has it. Anything else (?x=1, a made-up ?src= or ?lang=) answers
+    the same, so it must hit the same copy rather than miss both caches. The counts read no
+    parameter."""
     if not query or path.startswith(("/count/", "/api/", "/log/")):
         return ""
     values = parse_qs(query)  # Django reads the last of each, as here
     if path.startswith("/embed/"):
-        return f"lang={values['lang'][-1]}" if "lang" in values else ""
+        # Only a language the site has: each made-up ?lang= would be a copy of its own, and
+        # enough of them would push every other page out. The others answer as none does.
+        lang = values["lang"][-1] if "lang" in values else ""
+        return f"lang={lang}" if lang in _language_codes else ""
     number = page_number(values["page"][-1]) if "page" in values else 1
     tag = source_tag(values["src"][-1]) if "src" in values else ""
     parts = ([] if number == 1 else [f"page={number}"]) + ([f"src={tag}"] if tag else [])

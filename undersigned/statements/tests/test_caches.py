@@ -61,6 +61,19 @@ def test_the_embed_has_a_copy_per_language_and_the_counts_one_copy() -> None:
     assert wsgi_get(micro, counts, "limit=5") == wsgi_get(micro, counts) == b"render 4"
 
 
+def test_a_made_up_embed_language_shares_the_default_copy() -> None:
+    """The embed answers an unknown ?lang= in the statement's own language: 512 made-up
+    values must not be 512 copies, which would push every other page out of the cache."""
+    app = App()
+    micro = caches.response_cache(app)
+    assert wsgi_get(micro, "/embed/stop-the-war/") == b"render 1"
+    for made_up in ("xx", "EN", "uk-UA", "en-GB", "1" * 40, ""):
+        assert wsgi_get(micro, "/embed/stop-the-war/", f"lang={made_up}") == b"render 1"
+    assert app.calls == 1
+    assert caches.response_query("/embed/stop-the-war/", "lang=zz") == ""
+    assert caches.response_query("/embed/stop-the-war/", "lang=uk") == "lang=uk"
+
+
 @pytest.mark.parametrize(
     ("raw", "number"), [("1", 1), ("7", 7), ("0", 1), ("-3", 1), ("x", 1), ("", 1), ("10**9", 1)]
 )
