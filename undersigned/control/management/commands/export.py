@@ -83,7 +83,9 @@ class Command(BaseCommand):
             )
         if format == "xlsx" and output is None:
             raise CommandError("XLSX needs --output FILE.")
-        columns = [*exports.TARGET_COLUMNS, "source"] if for_target else exports.FULL_COLUMNS
+        # The target gets no "source" and no paper count: which signers signed at a
+        # physical collection point is the organisers' to know, not the target's.
+        columns = exports.TARGET_COLUMNS if for_target else exports.FULL_COLUMNS
         seen = {"listed": 0, "not_public": 0, "paper": 0}
 
         def records() -> Iterator[dict[str, Any]]:
@@ -101,7 +103,8 @@ class Command(BaseCommand):
             about: dict[str, Any] = {"statement": slug, "listed": seen["listed"]}
             if for_target:
                 about["not_public"] = seen["not_public"]
-            about["paper"] = seen["paper"]
+            else:
+                about["paper"] = seen["paper"]
             return about
 
         self._write(format, records(), columns, summary, output)
