@@ -91,6 +91,18 @@ def test_with_initials_the_full_name_stays_in_the_browser(visit: Any, site: Live
     assert (record["name"], record["city"]) == ("Kanareyka Initsialova", "Hrodna")
 
 
+def test_the_sealed_name_is_the_nfc_text_the_initials_were_made_from(
+    visit: Any, site: LiveSite
+) -> None:
+    """A name typed with combining accents (as some keyboards send it) reaches the target
+    in the composed form its initials were made from, not as other code points."""
+    v = visit("en")
+    sign_with_initials(v.page, site, "E\u0301milie Nfcova", "nfc@example.org")
+    record, public = opened(site, "Signature", "public_name='\u00c9.N.'", "public_name")
+    assert public == "\u00c9.N."
+    assert record["name"] == "\u00c9milie Nfcova"
+
+
 def test_without_javascript_the_server_makes_the_initials(visit: Any, site: LiveSite) -> None:
     v = visit("en", javascript=False)
     sign_with_initials(v.page, site, "Nojs Initsialova", "nojs@example.org")

@@ -88,13 +88,16 @@ def browser_box(text: str, most: int = BROWSER_BOX_MAX) -> bytes | None:
 def unseal(private_key: PrivateKey, sealed: bytes) -> dict[str, Any]:
     """Open SEALED; a box the browser sealed inside it ("browser") is opened too, and its
     fields take the place of the empty ones the server received: only BROWSER_FIELDS, and
-    only those the record has (a signature's name, an endorsement's contact name)."""
+    only those the record has (a signature's name, an endorsement's contact name), and only
+    where the server received nothing."""
     result: dict[str, Any] = json.loads(_open(private_key, bytes(sealed)))
     inner = result.pop("browser", None)
     if inner:
         opened = json.loads(_open(private_key, base64.b64decode(inner)))
         if isinstance(opened, dict):
-            fields = [k for k in BROWSER_FIELDS if k in opened and k in result]
+            # Never one the server received filled in: a crafted POST could otherwise show
+            # one name in public and deliver another to the target.
+            fields = [k for k in BROWSER_FIELDS if k in opened and k in result and not result[k]]
             result.update((k, str(opened[k])) for k in fields)
     return result
 

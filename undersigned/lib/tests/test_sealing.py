@@ -83,6 +83,17 @@ def test_a_browser_box_fills_only_the_fields_its_record_has() -> None:
     }
 
 
+def test_a_browser_box_never_replaces_a_field_the_server_received_filled_in() -> None:
+    """A crafted POST with name A in the form and name B in the box: A is what the public
+    saw (its initials), so A is what the target gets."""
+    public, private = generate_keypair()
+    inner = browser_sealed(public, {"name": "Name B", "city": "Тверь"})
+    details = {"name": "Name A", "city": "", "email": "o@example.org"}
+    details["browser"] = base64.b64encode(inner).decode()
+    opened = unseal(load_private_key(private), seal(public, details))
+    assert opened == {"name": "Name A", "city": "Тверь", "email": "o@example.org"}
+
+
 def test_a_browser_box_must_have_a_sealed_box_size_and_shape() -> None:
     public, _private = generate_keypair()
     good = browser_sealed(public, {"name": "A"})

@@ -102,7 +102,8 @@
       var fields = {}, inputs = [];
       chosen.names.forEach(function (name) {
         var input = form.querySelector("[name=\"" + chosen.prefix + name + "\"]");
-        if (input) { fields[name] = input.value.trim(); inputs.push(input); }
+        // NFC, as the initials are made (initials()): the target reads the same letters.
+        if (input) { fields[name] = input.value.trim().normalize("NFC"); inputs.push(input); }
       });
       // Without a name the server must say so: nothing is sealed, the form goes as it is.
       if (chosen.names.indexOf(chosen.required) >= 0 && !fields[chosen.required]) {
