@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -25,6 +25,9 @@ from undersigned.lib import deadline
 from undersigned.lib.visibility import Level
 from undersigned.statements.counting import COUNTED_ON_CONFIRM_SQL
 from undersigned.statements.hotpath import fastinsert
+
+if TYPE_CHECKING:
+    from undersigned.statements.models import Signature
 
 CONFIRMED, PENDING = "confirmed", "pending"
 
@@ -39,7 +42,7 @@ ONE_PER_ADDRESS = fastinsert.Conflict(
 )
 
 
-def insert_signature(signature: Model, message: Model | None) -> bool:
+def insert_signature(signature: Signature, message: Model | None) -> bool:
     """Write a new signature and, when given, its email job, together or not at all, with
     its source tag's count (source_bump) in the same transaction.
 
@@ -66,21 +69,21 @@ def insert_signature(signature: Model, message: Model | None) -> bool:
     )
 
 
-def count_source(signature: Model) -> None:
+def count_source(signature: Signature) -> None:
     """SIGNATURE's source tag counted alone: inside the caller's transaction if it has one
     (an unverified signature's), else in a write transaction of its own."""
     with write_transaction():
         fastinsert.run(source_bump(signature))
 
 
-def source_bump(signature: Model) -> fastinsert.Extra | None:
+def source_bump(signature: Signature) -> fastinsert.Extra | None:
     """The upsert that counts one more submission through SIGNATURE's source tag (its
     transient `source_tag`, set by Signature.sign) in its hour: None without a tag.
 
     Run in the signature's own write transaction, never after it: a count that failed once
     the signature had committed would have turned a kept signature into "not taken".
     """
-    tag = getattr(signature, "source_tag", "")
+    tag = signature.source_tag
     if not tag:
         return None
     counts = connection.ops.quote_name(apps.get_model("statements", "SourceCount")._meta.db_table)
