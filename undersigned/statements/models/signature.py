@@ -101,7 +101,7 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    source_tag = ""  # not a column: the flyer's tag that sign() counts (hotpath.source_bump)
+    source_tag = ""  # not a column: sign()'s flyer tag, counted apart (hotpath.source_bump)
 
     class Meta:
         ordering = ["-confirmed_at", "-id"]
@@ -299,7 +299,6 @@ class Signature(models.Model):
         the statement allows it) the signature is unverified and counted apart, with no
         message. Without SEND_EMAIL (the address reached its daily cap of confirmation
         emails) nothing is queued at all. SOURCE_TAG is counted alongside, never on the row.
-
         Everything slow (the keyed hash, the sealing, the outbox encryption) happens before
         the transaction opens: on SQLite the transaction holds the one write lock, and every
         other signer waits for it.
@@ -307,8 +306,7 @@ class Signature(models.Model):
         now = now or timezone.now()
         statement.check_takes_signature(with_email=bool(email), today=now.date())
         version = statement.text(language)
-        details: dict[str, Any] = {"name": name, "email": email, "country": country}
-        details |= {"city": city}
+        details: dict[str, Any] = {"name": name, "email": email, "country": country, "city": city}
         details |= {"affiliation": affiliation, "visibility": visibility, "consent": consent}
         details |= {"language": language, "version": version.number}
         if browser_box:  # sealed in the browser (seal.js): the server never had those fields
