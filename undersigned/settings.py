@@ -374,7 +374,7 @@ TRENDING_RETENTION_DAYS = env_int("TRENDING_RETENTION_DAYS", 14)
 ABUSE_RETENTION_DAYS = env_int("ABUSE_RETENTION_DAYS", 7)
 SERVE_HOST, SERVE_PORT = env("SERVE_HOST", "127.0.0.1"), env_int("SERVE_PORT", 8000)
 SERVE_WORKERS = env_int("SERVE_WORKERS", max(1, (os.cpu_count() or 1)))
-SERVE_THREADS = env_int("SERVE_THREADS", 4)  # so admission sees the queue (public/admission.py)
+SERVE_THREADS = env_int("SERVE_THREADS", 6)  # so admission sees the queue (public/admission.py)
 # Admission control, per process: submissions in hand, ms to be written, waiting for a slot.
 SIGN_MAX_IN_FLIGHT = env_int("SIGN_MAX_IN_FLIGHT", 1)
 SIGN_BUDGET_MS = env_int("SIGN_BUDGET_MS", 1000)
