@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from undersigned.backends.writegate import write_transaction
@@ -110,9 +110,23 @@ def _batch(
     with write_transaction():
         # Read again under the lock, by key: a row may have changed since (a pending
         # signature confirmed), and only rows that still match are acted on.
-        still = list(queryset.filter(pk__in=seen).order_by("pk").values_list("pk", flat=True))
+        still = list(_still_matching(queryset, seen).values_list("pk", flat=True))
         done = act(still) if still else 0
     return done, time.monotonic() - began
+
+
+def _still_matching(queryset: QuerySet, seen: list[int]) -> QuerySet:
+    """The rows of SEEN that QUERYSET still matches, looked up by their keys.
+
+    Not `queryset.filter(pk__in=seen)`: SQLite, which keeps no statistics here, then took
+    the filter's own index (by_status_created: status = pending, created before the cutoff)
+    and walked every row due to find the hundred asked for, 30 to 80 ms at a million rows
+    on a quiet machine and up to 200 ms under load, all of it holding the write lock
+    (issue 18). As a correlated EXISTS the filter is checked on each key's row alone.
+    """
+    model = queryset.model
+    matches = queryset.filter(pk=OuterRef("pk"))
+    return model._base_manager.filter(pk__in=seen).filter(Exists(matches)).order_by("pk")
 
 
 def _next_size(size: int, seconds: float, ceiling: int) -> int:
