@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -48,6 +49,9 @@ BATCH_SECONDS = 0.02
 # this), so that signers queued at the gate in other processes, which look at its lock
 # every 50 µs to 1 ms, get in before the next batch takes it again.
 YIELD_SECONDS = 0.002
+# On SQLite the purge copies the write-ahead log back itself, between batches, at most this
+# often (as the web's checkpoint thread does, lib/checkpointer.py).
+CHECKPOINT_SECONDS = 0.25
 # Sent and failed emails keep no address (erased when sent), only when and what kind;
 # a day is enough to look into a delivery problem.
 OUTBOX_KEEP = dt.timedelta(days=1)
@@ -79,24 +83,59 @@ def _in_batches(queryset: QuerySet, act: Callable[[list[int]], int], batch_size:
     and reads its keys again under it, so only rows that still match are acted on.
     """
     done, last, size = 0, 0, batch_size
-    while True:
-        found = list(
-            queryset.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", flat=True)[: batch_size * FOUND_PER_BATCH]
-        )
-        if not found:
-            return done
-        start = 0
-        while start < len(found):
-            seen = found[start : start + size]
-            start += len(seen)
-            held = _batch(queryset, act, seen)
-            done += held[0]
-            if connection.vendor == "sqlite":  # PostgreSQL locks rows, not the database
-                size = _next_size(size, held[1], batch_size)
-                time.sleep(max(held[1], YIELD_SECONDS))
-        last = found[-1]
+    with _checkpoints_between_batches() as checkpoint:
+        while True:
+            found = list(
+                queryset.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: batch_size * FOUND_PER_BATCH]
+            )
+            if not found:
+                return done
+            start = 0
+            while start < len(found):
+                seen = found[start : start + size]
+                start += len(seen)
+                held = _batch(queryset, act, seen)
+                done += held[0]
+                if connection.vendor == "sqlite":  # PostgreSQL locks rows, not the database
+                    size = _next_size(size, held[1], batch_size)
+                    checkpoint()
+                    time.sleep(max(held[1], YIELD_SECONDS))
+            last = found[-1]
+
+
+@contextmanager
+def _checkpoints_between_batches() -> Iterator[Callable[[], None]]:
+    """On SQLite, no automatic checkpoint in the purge's own commits, and a PASSIVE one
+    between batches instead, outside the writers' gate.
+
+    The automatic one (wal_autocheckpoint, settings) runs in the commit that takes the log
+    past its threshold, and the batch's commit is made at the gate: at a million rows it
+    copied 80 MB back and flushed the disk there, holding signers for up to 480 ms (issue
+    18). A PASSIVE checkpoint takes no lock a writer waits for.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield lambda: None
+        return
+    last = time.monotonic()
+
+    def checkpoint() -> None:
+        nonlocal last
+        if time.monotonic() - last >= CHECKPOINT_SECONDS:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            last = time.monotonic()
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        yield checkpoint
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={pages}")
 
 
 def _batch(
