@@ -353,3 +353,31 @@ def test_a_batch_commits_without_a_checkpoint_at_the_gate(monkeypatch: pytest.Mo
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 20000  # settings, as before the purge
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit flush")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_batch_commits_without_waiting_for_the_disk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Signers' commits queued behind each batch's flush of the log (issue 18); a batch lost
+    in a crash is done again by the next run."""
+    world()
+    during: list[str] = []
+    real = retention.write_transaction
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        with real():
+            yield
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                during.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(retention, "write_transaction", gate)
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        assert retention.purge_unconfirmed(T0 + dt.timedelta(days=8), batch_size=3) == 8
+    assert during and set(during) == {"off"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # for that transaction only
