@@ -259,7 +259,15 @@ def forget_deleted_pages() -> None:
     # readers: at the writers' gate, with a short busy timeout, and a few tries apart, so
     # that it never holds a signer for long (issue 18: it stalled signing for a second).
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        # First the whole log copied back outside the gate (a PASSIVE checkpoint takes no
+        # lock a writer waits for), so that the TRUNCATE has next to nothing left to copy
+        # and flush while it holds the signers: at a million rows, after a purge, it held
+        # the gate 130 ms when one PASSIVE pass had left part of the log.
+        for _attempt in range(CHECKPOINT_TRIES):
+            busy, log, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if not busy and log == copied:
+                break
+            time.sleep(CHECKPOINT_WAIT_MS / 1000)
         for _attempt in range(CHECKPOINT_TRIES):
             try:
                 with gate(lock_path()):
