@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -26,8 +26,9 @@ from undersigned.lib.visibility import Level
 from undersigned.statements.counting import COUNTED_ON_CONFIRM_SQL
 from undersigned.statements.hotpath import fastinsert
 
-if TYPE_CHECKING:
-    from undersigned.statements.models import Signature
+# A Signature: this module sits below the models (no import cycle), so it names them by app
+# label and reads the attributes it needs.
+Signature = Any
 
 CONFIRMED, PENDING = "confirmed", "pending"
 
