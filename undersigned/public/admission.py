@@ -10,13 +10,13 @@ with `503 Service Unavailable`,
 `Retry-After` and a short page in the signer's language saying that nothing they entered
 was kept and to send the form again in a moment. An admitted submission must reach its
 write within SIGN_BUDGET_MS of reaching the application (lib/deadline.py: the SQLite write
-gate waits no longer, the hot path checks just before its INSERT); past that it gets the
-same answer and nothing is written. A database that cannot be reached (PostgreSQL
-restarting, SQLite locked by a long command) also gets that answer, never a 500. Once the
-INSERT has committed, the signer is always acknowledged. A refused submission's one-time
-proof-of-work and onion wait token, and its rate-limit hits, are given back
-(statements/limits.give_back), so that the resend the busy page asks for is the first send,
-not quarantined as a replay or a burst.
+gate waits no longer, and a signature, with or without an email, or an endorsement checks
+it just before its write); past that it gets the same answer and nothing is written. A
+database that cannot be reached (PostgreSQL restarting, SQLite locked by a long command)
+also gets that answer, never a 500. Once the INSERT has committed, the signer is always
+acknowledged. A refused submission's one-time proof-of-work and onion wait token, and its
+rate-limit hits, are given back (statements/limits.give_back), so that the resend the busy
+page asks for is the first send, not quarantined as a replay or a burst.
 
 The statement page and the count are not admitted here: they are answered from the
 response cache in front of Django (statements/caches.py), which a surge of submissions

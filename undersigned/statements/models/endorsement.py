@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from undersigned.lib import organisations, sealing, tokens
+from undersigned.backends.writegate import write_transaction
+from undersigned.lib import deadline, organisations, sealing, tokens
 from undersigned.statements.models.audit import record
 from undersigned.statements.models.outbox import OutboxMessage
 from undersigned.statements.models.statement import Statement, StatementError, StatementVersion
@@ -190,7 +191,6 @@ class Endorsement(models.Model):
         )
 
     @classmethod
-    @transaction.atomic
     def submit(
         cls,
         statement: Statement,
@@ -246,10 +246,12 @@ class Endorsement(models.Model):
             created_at=now,
             quarantine_reasons=quarantine_reasons[:120],
         )
-        endorsement.duplicate_of = endorsement.find_duplicate()
-        endorsement.save(force_insert=True)
-        if send_email:
-            endorsement._email_confirmation(contact_email, token, manage)
+        deadline.check()  # an admitted request past its budget writes nothing (admission)
+        with write_transaction():  # on SQLite, waits at the gate no longer than the budget
+            endorsement.duplicate_of = endorsement.find_duplicate()
+            endorsement.save(force_insert=True)
+            if send_email:
+                endorsement._email_confirmation(contact_email, token, manage)
         return endorsement
 
     def _email_confirmation(self, to: str, token: str, manage: str) -> None:
