@@ -246,13 +246,18 @@ class Endorsement(models.Model):
             created_at=now,
             quarantine_reasons=quarantine_reasons[:120],
         )
-        deadline.check()  # an admitted request past its budget writes nothing (admission)
-        with write_transaction():  # on SQLite, waits at the gate no longer than the budget
-            endorsement.duplicate_of = endorsement.find_duplicate()
-            endorsement.save(force_insert=True)
-            if send_email:
-                endorsement._email_confirmation(contact_email, token, manage)
+        endorsement._write(contact_email, token, manage, send_email=send_email)
         return endorsement
+
+    def _write(self, to: str, token: str, manage: str, *, send_email: bool) -> None:
+        """The row and its confirmation email. An admitted request past its budget writes
+        nothing (public/admission.py); on SQLite it waits at the gate no longer than that."""
+        deadline.check()
+        with write_transaction():
+            self.duplicate_of = self.find_duplicate()
+            self.save(force_insert=True)
+            if send_email:
+                self._email_confirmation(to, token, manage)
 
     def _email_confirmation(self, to: str, token: str, manage: str) -> None:
         url = f"{settings.SITE_URL}/{self.language}/endorsement/{token}/"
