@@ -9,6 +9,7 @@ caller for that.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 
@@ -31,3 +32,9 @@ class CountingCache:
 
     def forget_hits(self, keys: list[str]) -> None:
         self.delete_many(keys)  # type: ignore[attr-defined]
+
+    def uncount_hits(self, keys: list[str]) -> None:
+        """Take one off each counter that still exists (a hit given back)."""
+        for key in keys:
+            with contextlib.suppress(ValueError):  # else its window has ended
+                self.decr(key)  # type: ignore[attr-defined]

@@ -144,3 +144,14 @@ class DiskCache(DjangoCache, CountingCache):
                 self._limits().execute(f"DELETE FROM hits WHERE key IN ({marks})", keys)  # noqa: S608
         except (sqlite3.Error, DatabaseError) as exc:
             log.warning("rate-limit counters unavailable, not reset: %s", exc)
+
+    def uncount_hits(self, keys: list[str]) -> None:
+        marks = ", ".join("?" * len(keys))
+        try:
+            with gate(self._limits_lock, timeout=self._timeout):
+                self._limits().execute(
+                    f"UPDATE hits SET count = count - 1 WHERE key IN ({marks}) AND count > 0",  # noqa: S608
+                    keys,
+                )
+        except (sqlite3.Error, DatabaseError) as exc:
+            log.warning("rate-limit counters unavailable, not given back: %s", exc)

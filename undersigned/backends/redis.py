@@ -44,6 +44,13 @@ end
 return counts
 """
 
+# DECR each key that still exists: a DECR of an expired key would make one without expiry.
+UNCOUNT_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+"""
+
 
 class RedisCache(DjangoRedisCache, CountingCache):
     _cache: Any  # Django's RedisCacheClient, made on first use; the stubs leave it out
@@ -53,6 +60,7 @@ class RedisCache(DjangoRedisCache, CountingCache):
         self._down_until = 0.0
         self._down = False
         self._script: Any = None
+        self._uncount: Any = None
         self._lock = threading.Lock()
 
     def _fail_open(self, default: T, call: Callable[..., T], *args: Any) -> T:
@@ -131,3 +139,12 @@ class RedisCache(DjangoRedisCache, CountingCache):
             self._script = self._cache.get_client(None, write=True).register_script(COUNT_SCRIPT)
         real = [self.make_and_validate_key(key) for key, _ttl in keys]
         return [int(count) for count in self._script(keys=real, args=[t for _k, t in keys])]
+
+    def uncount_hits(self, keys: list[str]) -> None:
+        self._fail_open(None, self._uncount_hits, keys)
+
+    def _uncount_hits(self, keys: list[str]) -> None:
+        if self._uncount is None:
+            client = self._cache.get_client(None, write=True)
+            self._uncount = client.register_script(UNCOUNT_SCRIPT)
+        self._uncount(keys=[self.make_and_validate_key(key) for key in keys])

@@ -10,10 +10,13 @@ with `503 Service Unavailable`,
 `Retry-After` and a short page in the signer's language saying that nothing they entered
 was kept and to send the form again in a moment. An admitted submission must reach its
 write within SIGN_BUDGET_MS of reaching the application (lib/deadline.py: the SQLite write
-gate waits no longer, the hot path checks just before its INSERT); past that it gets the
-same answer and nothing is written. A database that cannot be reached (PostgreSQL
-restarting, SQLite locked by a long command) also gets that answer, never a 500. Once the
-INSERT has committed, the signer is always acknowledged.
+gate waits no longer, and a signature, with or without an email, or an endorsement checks
+it just before its write); past that it gets the same answer and nothing is written. A
+database that cannot be reached (PostgreSQL restarting, SQLite locked by a long command)
+also gets that answer, never a 500. Once the INSERT has committed, the signer is always
+acknowledged. A refused submission's one-time proof-of-work and onion wait token, and its
+rate-limit hits, are given back (statements/limits.give_back), so that the resend the busy
+page asks for is the first send, not quarantined as a replay or a burst.
 
 The statement page and the count are not admitted here: they are answered from the
 response cache in front of Django (statements/caches.py), which a surge of submissions
@@ -41,6 +44,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from undersigned.lib import deadline
+from undersigned.statements import limits
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +163,12 @@ def admitted(what: str) -> Callable[[View], View]:
             if mine and not take_slot():
                 slots.note_refusal("busy")
                 return busy(request, slug, what)
+            spent = limits.Spent()
             try:
-                with deadline.until(arrived + settings.SIGN_BUDGET_MS / 1000):
+                with (
+                    deadline.until(arrived + settings.SIGN_BUDGET_MS / 1000),
+                    limits.spending() as spent,
+                ):
                     return view(request, *args, **kwargs)
             except deadline.DeadlineExceeded:
                 slots.note_refusal("over budget")
@@ -170,6 +178,9 @@ def admitted(what: str) -> Callable[[View], View]:
             finally:
                 if mine:
                     slots.give_back()
+            # Nothing was taken, so neither are its proof-of-work, wait token or hits: the
+            # resend the busy page asks for (Back restores the tokens) is the first send.
+            limits.give_back(spent)
             return busy(request, slug, what)
 
         return wrapped

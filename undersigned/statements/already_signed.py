@@ -12,7 +12,10 @@ An address that signed on paper (a paper row holds its keyed digest) is treated 
 way, here too: the sign request wrote its new row and confirmation email as for anyone, so
 the answer cannot tell; the worker then sends the "already signed" notice instead, with no
 link, and the row, never confirmable, is purged as unconfirmed. One person, one signature,
-whichever came first (statements/paper.py checks the other way round on import).
+whichever came first (statements/paper.py checks the other way round on import). A sheet
+imported after the confirmation email went out (the signer signed online while it was
+typed up) is caught at the confirmation itself: hotpath.confirm confirms no row whose email
+a paper row carries, in the same write, so the link counts nothing.
 """
 
 from __future__ import annotations

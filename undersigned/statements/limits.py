@@ -16,7 +16,12 @@ anyway.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import caches
@@ -24,9 +29,33 @@ from django.core.cache import caches
 from undersigned.backends import CountingCache
 from undersigned.lib.ratelimit import Limit
 
-__all__ = ["Limit", "hit", "hit_many", "incr", "once", "over", "peek", "reset"]
+__all__ = [
+    "Limit",
+    "give_back",
+    "hit",
+    "hit_many",
+    "incr",
+    "once",
+    "over",
+    "peek",
+    "reset",
+    "Spent",
+    "spending",
+]
 
 Hits = list[tuple[Limit, str]]
+
+
+@dataclass
+class Spent:
+    """The cache keys of the one-time tokens taken and the counters counted by a request."""
+
+    once: list[str] = field(default_factory=list)
+    hits: list[str] = field(default_factory=list)
+
+
+# What the request in hand has spent, inside spending(); None outside.
+_spent: ContextVar[Spent | None] = ContextVar("undersigned_spent", default=None)
 
 
 def _backend(cache: Any) -> Any:
@@ -45,8 +74,13 @@ def hit_many(hits: Hits, *, now: float | None = None, cache: Any = None) -> list
     now = time.time() if now is None else now
     keys = [(limit.key(subject, now), limit.ttl) for limit, subject in hits]
     if isinstance(cache, CountingCache):
-        return cache.count_hits(keys, now)
-    return [incr(cache, key, ttl) for key, ttl in keys]
+        counts = cache.count_hits(keys, now)
+    else:
+        counts = [incr(cache, key, ttl) for key, ttl in keys]
+    spent = _spent.get()
+    if spent is not None:  # counted (a deadline at the disk cache's gate raises before)
+        spent.hits.extend(key for key, _ttl in keys)
+    return counts
 
 
 def over(limit: Limit, subject: str, *, now: float | None = None, cache: Any = None) -> bool:
@@ -92,5 +126,39 @@ def once(token: str, ttl: int, *, cache: Any = None) -> bool:
     """True the first time TOKEN is seen within TTL seconds, False for every replay."""
     cache = _backend(cache)
     if isinstance(cache, CountingCache):
-        return cache.count_hits([(f"once:{token}", ttl)])[0] == 1
-    return bool(cache.add(f"once:{token}", 1, ttl))
+        first = cache.count_hits([(f"once:{token}", ttl)])[0] == 1
+    else:
+        first = bool(cache.add(f"once:{token}", 1, ttl))
+    spent = _spent.get()
+    if first and spent is not None:
+        spent.once.append(f"once:{token}")
+    return first
+
+
+@contextmanager
+def spending() -> Iterator[Spent]:
+    """What once() and hit_many() take in the block, for give_back() should the request's
+    write be refused (public/admission.py)."""
+    spent = Spent()
+    reset_token = _spent.set(spent)
+    try:
+        yield spent
+    finally:
+        _spent.reset(reset_token)
+
+
+def give_back(spent: Spent, *, cache: Any = None) -> None:
+    """Undo SPENT: its tokens count as unseen and its hits as not counted. Their request
+    wrote nothing, so its resend (a proof-of-work or wait token restored by Back, from the
+    same address) is the first send, neither a replay nor a burst."""
+    cache = _backend(cache)
+    if isinstance(cache, CountingCache):
+        if spent.once:
+            cache.forget_hits(spent.once)
+        if spent.hits:
+            cache.uncount_hits(spent.hits)
+        return
+    cache.delete_many(spent.once)
+    for key in spent.hits:
+        with contextlib.suppress(ValueError):  # else its window has ended
+            cache.decr(key)

@@ -14,11 +14,13 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from undersigned.backends.writegate import gate, lock_path
+from undersigned.lib import deadline
 from undersigned.public import admission
 from undersigned.public.admission import ARRIVED
+from undersigned.public.screening import wait_token
 from undersigned.statements import hotpath
 from undersigned.statements.models import Endorsement, OutboxMessage, Signature
-from undersigned.test import endorse_form, make_statement, sign_form
+from undersigned.test import endorse_form, make_statement, proof, sign_form
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +141,38 @@ def test_the_write_gate_waits_no_longer_than_the_budget(settings: object) -> Non
         release.set()
         holder.join()
     assert Signature.objects.count() == OutboxMessage.objects.count() == 1  # the first only
+
+
+def test_the_resend_of_a_proof_refused_at_the_write_is_the_first_send() -> None:
+    form = sign_form("anna@example.org", altcha=proof(make_statement()))
+
+    def late(*args: object) -> bool:  # the write gate gave up at the budget
+        raise deadline.DeadlineExceeded
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hotpath, "insert_signature", late)
+        assert_busy(post(form))
+    assert post(form).status_code == 302  # Back restores the solved proof: sent again
+    assert Signature.objects.get().quarantine_reasons == ""  # not a replay nor a burst
+
+
+def test_the_resend_of_a_wait_token_refused_at_the_write_is_the_first_send(
+    settings: object,
+) -> None:
+    onion = "undersignedexampleabcdefghijklmnopqrstuvwxyz234567abcdef.onion"
+    settings.ONION_ADDRESS, settings.ONION_LISTENER = onion, True  # type: ignore[attr-defined]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, onion]  # type: ignore[attr-defined]
+    form = sign_form("anna@example.org", wait=wait_token(make_statement().pk, time.time() - 25))
+    at = {"HTTP_HOST": onion, "HTTP_ORIGIN": f"http://{onion}"}
+
+    def refused(*args: object) -> bool:
+        raise OperationalError("connection refused")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hotpath, "insert_signature", refused)
+        assert_busy(Client().post(SIGN, form, **at))
+    assert Client().post(SIGN, form, **at).status_code == 302  # the token is in the HTML
+    assert Signature.objects.get().quarantine_reasons == ""
 
 
 def test_a_database_that_cannot_be_reached_answers_503_not_500(

@@ -105,9 +105,10 @@ def confirm(signature_id: int, statement_id: int, now: dt.datetime) -> tuple[boo
     """Confirm a pending signature and move a counter shard if it counts, atomically.
 
     Returns (counted, visibility) as the row was written, or None if it was no longer
-    pending (of two racing confirmations only one wins). A moderator may have quarantined,
-    released or invalidated it, or the signer hidden it, since it was read: the row as it
-    is when written decides.
+    pending (of two racing confirmations only one wins) or a paper row carries its email
+    (P3: a sheet imported after its confirmation email went out; statements/paper.py).
+    A moderator may have quarantined, released or invalidated it, or the signer hidden it,
+    since it was read: the row as it is when written decides.
     """
     shard = random.randrange(settings.COUNT_SHARDS)
     if connection.vendor == "postgresql":
@@ -115,11 +116,18 @@ def confirm(signature_id: int, statement_id: int, now: dt.datetime) -> tuple[boo
     return _confirm_on_sqlite(signature_id, statement_id, shard, now)
 
 
-def _tables() -> tuple[str, str]:
+def _tables() -> tuple[str, str, str]:
+    """The signature and shard tables, and the condition that a confirmation finds no paper
+    row of the same email (P3): a sheet typed up while its signer also signed online."""
     quote = connection.ops.quote_name
-    signatures = apps.get_model("statements", "Signature")._meta.db_table
-    shards = apps.get_model("statements", "CountShard")._meta.db_table
-    return quote(signatures), quote(shards)
+    signatures = quote(apps.get_model("statements", "Signature")._meta.db_table)
+    shards = quote(apps.get_model("statements", "CountShard")._meta.db_table)
+    paper = quote(apps.get_model("statements", "PaperSignature")._meta.db_table)
+    not_on_paper = (
+        f"NOT EXISTS (SELECT 1 FROM {paper} WHERE {paper}.statement_id = "  # noqa: S608
+        f"{signatures}.statement_id AND {paper}.email_digest = {signatures}.email_digest)"
+    )
+    return signatures, shards, not_on_paper
 
 
 def _confirm_on_sqlite(
@@ -127,12 +135,12 @@ def _confirm_on_sqlite(
 ) -> tuple[bool, int] | None:
     """The UPDATE returns the row as it wrote it, and the shard moves in the same write
     transaction, on SQLite's own connection (as a signature goes in)."""
-    signatures, shards = _tables()
+    signatures, shards, not_on_paper = _tables()
     # Table names come from the models, quoted; every value is a parameter.
     update = (
         f"UPDATE {signatures} SET status = ?, confirmed_at = ?,"  # noqa: S608
         f" counted = {COUNTED_ON_CONFIRM_SQL}"
-        " WHERE id = ? AND status = ? RETURNING counted, visibility"
+        f" WHERE id = ? AND status = ? AND {not_on_paper} RETURNING counted, visibility"
     )
     bump = (
         f"INSERT INTO {shards} (statement_id, shard, counted, listed, unverified,"  # noqa: S608
@@ -157,11 +165,11 @@ def _confirm_on_postgresql(
     COMMIT took four. An UPDATE that waited for a moderator's row lock re-reads the row
     before it writes, so `counted` is worked out from the row's current flags. The shard is
     upserted: a statement's first confirmations create its rows."""
-    signatures, shards = _tables()
+    signatures, shards, not_on_paper = _tables()
     sql = (
         f"WITH won AS (UPDATE {signatures} SET status = %s, confirmed_at = %s,"  # noqa: S608
         f" counted = {COUNTED_ON_CONFIRM_SQL}"
-        " WHERE id = %s AND status = %s RETURNING counted, visibility),"
+        f" WHERE id = %s AND status = %s AND {not_on_paper} RETURNING counted, visibility),"
         f" moved AS (INSERT INTO {shards} AS shard"
         " (statement_id, shard, counted, listed, unverified, organisations)"
         " SELECT %s, %s, 1, CASE WHEN won.visibility < %s THEN 1 ELSE 0 END, 0, 0"

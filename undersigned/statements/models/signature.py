@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from undersigned.lib import sealing, tokens
+from undersigned.backends.writegate import write_transaction
+from undersigned.lib import deadline, sealing, tokens
 from undersigned.lib.pacing import Pace
 from undersigned.statements import counting, hotpath
 from undersigned.statements.counting import LISTED_Q, QUARANTINED_Q, Tally
@@ -332,7 +333,8 @@ class Signature(models.Model):
 
     def _record_unverified(self) -> Signature:
         self.status = self.Status.UNVERIFIED
-        with transaction.atomic():
+        deadline.check()  # as hotpath.insert_signature: past the budget, nothing written
+        with write_transaction():  # on SQLite, waits at the gate no longer than the budget
             self.save(force_insert=True)
             self.statement.bump(**self.tally.deltas())
             hotpath.count_source(self)

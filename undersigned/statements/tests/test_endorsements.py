@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.utils import translation
 
+from undersigned.backends.writegate import gate, lock_path
 from undersigned.delivery.emails import deliver_all
-from undersigned.lib import sealing
+from undersigned.lib import deadline, sealing
 from undersigned.lib.sealing import load_private_key
 from undersigned.statements.models import AuditEntry, Endorsement, OutboxMessage, StatementError
 from undersigned.statements.roles import MODERATORS
@@ -204,3 +208,35 @@ def test_naming_a_hidden_organisation_is_audited_and_needs_a_reason() -> None:
     assert entry.actor == moderator and entry.reason == "The contact wrote on 2 Dec"
     with pytest.raises(StatementError):
         hidden.name_publicly(moderator, "again")
+
+
+def test_an_endorsement_past_its_budget_writes_nothing() -> None:
+    statement = make_statement()
+    with deadline.until(time.monotonic() - 1), pytest.raises(deadline.DeadlineExceeded):
+        make_endorsement(statement, state=Endorsement.State.PENDING)
+    assert not Endorsement.objects.exists() and not OutboxMessage.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the write gate is SQLite's")
+@pytest.mark.django_db(transaction=True)  # the gate is taken outside a test's transaction
+def test_an_endorsement_waits_at_the_write_gate_no_longer_than_its_budget() -> None:
+    statement = make_statement()
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another writer holds the database, as a long command would
+        with gate(lock_path()):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        started = time.monotonic()
+        with deadline.until(started + 0.3), pytest.raises(deadline.DeadlineExceeded):
+            make_endorsement(statement, state=Endorsement.State.PENDING)
+        assert time.monotonic() - started < 2  # not the gate's 20 s
+    finally:
+        release.set()
+        holder.join()
+    assert not Endorsement.objects.exists()

@@ -178,3 +178,30 @@ def test_peek_reads_without_counting_and_reset_forgets(
     assert peek([(burst, "a")], now=660.0, cache=cache) == [0]  # the next window
     reset(hits[:1], now=603.0, cache=cache)
     assert peek(hits, now=603.0, cache=cache) == [0, 1]
+
+
+@pytest.mark.parametrize("backend", ["locmem", "disk", "redis"])
+def test_what_a_refused_request_spent_is_given_back(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    from undersigned.statements.limits import give_back, peek, spending
+
+    cache = {
+        "locmem": locmem,
+        "disk": lambda: request.getfixturevalue("disk_cache"),
+        "redis": lambda: request.getfixturevalue("redis_cache"),
+    }[backend]()
+    burst, daily = Limit("b", 5, 60), Limit("d", 5, 86400)
+    hits = [(burst, "a"), (daily, "a")]
+    hit(burst, "a", now=600.0, cache=cache)  # an earlier request's, kept
+    assert once("seen", 60, cache=cache)
+    with spending() as spent:
+        hit_many(hits, now=601.0, cache=cache)
+        assert once("tok", 60, cache=cache)
+        assert not once("seen", 60, cache=cache)  # a replay spends nothing
+    give_back(spent, cache=cache)
+    assert peek(hits, now=602.0, cache=cache) == [1, 0]
+    assert once("tok", 60, cache=cache)  # as if never seen
+    assert not once("seen", 60, cache=cache)
+    hit_many(hits, now=603.0, cache=cache)  # outside spending(), nothing is noted
+    assert spent.hits == [burst.key("a", 601.0), daily.key("a", 601.0)]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import time_machine
 from django.db import connection
 
-from undersigned.lib import sealing
+from undersigned.lib import deadline, sealing
 from undersigned.statements.counting import QUARANTINED_Q
 from undersigned.statements.models import (
     OutboxMessage,
@@ -297,3 +298,10 @@ def test_the_quarantine_list_reads_only_releasable_rows_in_order() -> None:
     when = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     keyed = waiting.filter(created_at__gte=when).explain()
     assert "SEARCH statements_signature USING INDEX quarantine_waiting (created_at>?)" in keyed
+
+
+def test_a_signature_without_email_past_its_budget_writes_nothing() -> None:
+    statement = make_statement(allow_no_email=True)
+    with deadline.until(time.monotonic() - 1), pytest.raises(deadline.DeadlineExceeded):
+        Signature.sign(statement, language="en", name="Lone", email="", country="UA")
+    assert not Signature.objects.exists()

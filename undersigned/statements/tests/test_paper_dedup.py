@@ -128,6 +128,27 @@ def test_a_confirmation_landing_during_an_import_keeps_the_paper_row_out() -> No
     assert Signature.objects.get().counted and total(statement) == 2
 
 
+def test_an_online_signature_made_during_an_import_counts_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statement = make_statement()
+    links: list[str] = []
+    replace = paper._replace_unconfirmed
+
+    def sign_meanwhile(statement: Statement, digests: set[str]) -> tuple[int, set[str]]:
+        found = replace(statement, digests)
+        post("olena@example.org")  # just after the import's look at the online rows
+        links.append(confirm_link("olena@example.org"))  # sent before the paper rows exist
+        return found
+
+    monkeypatch.setattr(paper, "_replace_unconfirmed", sign_meanwhile)
+    paper.import_rows(statement, paper.parse(HEADER + "0001,Olena,olena@example.org,UA,,,4,\n"))
+    Client().post(links[0], HTTP_ORIGIN="http://testserver")
+    with pytest.raises(StatementError):
+        Signature.objects.get().confirm()
+    assert total(statement) == 1 and not Signature.objects.get().counted
+
+
 def test_an_undone_paper_batch_no_longer_blocks_signing_online() -> None:
     statement = make_statement()
     batch = paper.import_rows(
