@@ -101,7 +101,9 @@ def test_twenty_concurrent_submissions_of_one_address_make_one_signature(
 ) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: sign(live_site, "same@example.org"), range(20)))
-    assert statuses == [302] * 20
+    # Admission control takes one submission per process and lets three wait; the rest of
+    # a burst of twenty is told to send again (503), which writes nothing.
+    assert set(statuses) <= {302, 503} and statuses.count(302) >= 2, statuses
     # One confirmation, and one "already signed" a day however many came after it (issue
     # 14: a prober cannot fill the owner's mailbox); each carries the same link to confirm.
     messages = mailbox.wait_for("same@example.org", count=2, timeout=30)
