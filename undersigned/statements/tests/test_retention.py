@@ -328,14 +328,9 @@ def test_under_the_lock_a_batch_reads_its_rows_again_by_key(
         assert "USING INDEX" not in plan and "SCAN" not in plan, plan
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's automatic checkpoint")
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_commits_without_a_checkpoint_at_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commit that takes the log past wal_autocheckpoint copies it back and flushes the
-    disk before returning; made at the writers' gate, that held signers for up to 480 ms at
-    a million rows (issue 18). The purge checkpoints between its batches instead."""
-    world()
-    during: list[int] = []
+def _setting_at_each_batch(monkeypatch: pytest.MonkeyPatch, query: str) -> list[object]:
+    """What QUERY reads at the end of each of the purge's write transactions."""
+    during: list[object] = []
     real = retention.write_transaction
 
     @contextlib.contextmanager
@@ -343,10 +338,21 @@ def test_a_batch_commits_without_a_checkpoint_at_the_gate(monkeypatch: pytest.Mo
         with real():
             yield
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA wal_autocheckpoint")
+                cursor.execute(query)
                 during.append(cursor.fetchone()[0])
 
     monkeypatch.setattr(retention, "write_transaction", gate)
+    return during
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's automatic checkpoint")
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_commits_without_a_checkpoint_at_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit that takes the log past wal_autocheckpoint copies it back and flushes the
+    disk before returning; made at the writers' gate, that held signers for up to 480 ms at
+    a million rows (issue 18). The purge checkpoints between its batches instead."""
+    world()
+    during = _setting_at_each_batch(monkeypatch, "PRAGMA wal_autocheckpoint")
     with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
         assert retention.purge_unconfirmed(T0 + dt.timedelta(days=8), batch_size=3) == 8
     assert during and set(during) == {0}
@@ -363,18 +369,7 @@ def test_on_postgresql_a_batch_commits_without_waiting_for_the_disk(
     """Signers' commits queued behind each batch's flush of the log (issue 18); a batch lost
     in a crash is done again by the next run."""
     world()
-    during: list[str] = []
-    real = retention.write_transaction
-
-    @contextlib.contextmanager
-    def gate() -> Iterator[None]:
-        with real():
-            yield
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW synchronous_commit")
-                during.append(cursor.fetchone()[0])
-
-    monkeypatch.setattr(retention, "write_transaction", gate)
+    during = _setting_at_each_batch(monkeypatch, "SHOW synchronous_commit")
     with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
         assert retention.purge_unconfirmed(T0 + dt.timedelta(days=8), batch_size=3) == 8
     assert during and set(during) == {"off"}
